@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+// ComputeFeed: a feed handler for AI-compute futures. See README.md and ../shared/DESIGN.md.
+import PackageDescription
+
+/// Release builds of the hot paths need cross-module specialization; these settings apply everywhere.
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ComputeFeed",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ComputeFeed", targets: ["ComputeFeed"]),
+        .executable(name: "cfeed", targets: ["cfeed"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libpcap-dev, liblz4-dev; Tools/setup installs them).
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+
+        // DBN v3 records, metadata, encoder and decoder.
+        // Buffered file reading and writing with errors a person can read.
+        .target(name: "ByteIO", swiftSettings: strictSwift),
+        .target(name: "TickFormat", dependencies: ["ByteIO"], swiftSettings: strictSwift),
+        // pcap / pcapng reading (libpcap) and writing; link-layer, IPv4 and UDP parsing.
+        .target(name: "PacketCapture", dependencies: ["CPcap", "ByteIO"], swiftSettings: strictSwift),
+        // The umbrella library strategies import.
+        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture"], swiftSettings: strictSwift),
+        // The command-line tool's commands, as a library so tests can call them.
+        .target(
+            name: "CFeedCommands",
+            dependencies: [
+                "ComputeFeed",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift),
+        .executableTarget(name: "cfeed", dependencies: ["CFeedCommands"], swiftSettings: strictSwift),
+
+        .target(name: "TestSupport", dependencies: ["TickFormat", "PacketCapture"], path: "Tests/Support",
+                swiftSettings: strictSwift),
+        .testTarget(name: "TickFormatTests", dependencies: ["TickFormat", "TestSupport", "CLZ4"],
+                    swiftSettings: strictSwift),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"],
+                    swiftSettings: strictSwift),
+        .testTarget(name: "CFeedTests", dependencies: ["CFeedCommands", "TestSupport"],
+                    swiftSettings: strictSwift),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+public enum CFeed { public static func main() {} }

@@ -1,0 +1,2 @@
+import CFeedCommands
+CFeed.main()
