@@ -71,8 +71,10 @@ public final class PcapReader {
             case .skipped(let reason):
                 skipped.add(reason)
             case .datagram(let source, let destination, let start, let count):
-                // With nanosecond precision libpcap puts nanoseconds in tv_usec.
-                let ts = UInt64(header.pointee.ts.tv_sec) &* 1_000_000_000 &+ UInt64(header.pointee.ts.tv_usec)
+                // With nanosecond precision libpcap puts nanoseconds in tv_usec. A corrupt record can
+                // hold any bits here (even negative seconds): wrap rather than trap, it is only data.
+                let ts = UInt64(truncatingIfNeeded: header.pointee.ts.tv_sec) &* 1_000_000_000
+                    &+ UInt64(truncatingIfNeeded: header.pointee.ts.tv_usec)
                 return Datagram(timestampNs: ts, source: source, destination: destination,
                                 payload: UnsafeRawBufferPointer(rebasing: frame[start..<start + count]))
             }
