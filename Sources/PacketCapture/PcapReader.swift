@@ -16,6 +16,9 @@ public final class PcapReader {
     /// Captured bytes of every frame read.
     public private(set) var capturedBytes = 0
     public private(set) var skipped = SkipCounts()
+    /// Capture time of the first and last frame read (usable or not), ns.
+    public private(set) var firstTimestampNs: UInt64?
+    public private(set) var lastTimestampNs: UInt64?
 
     private let handle: OpaquePointer
 
@@ -66,15 +69,17 @@ public final class PcapReader {
             packets += 1
             let captured = Int(header.pointee.caplen)
             capturedBytes += captured
+            // With nanosecond precision libpcap puts nanoseconds in tv_usec. A corrupt record can
+            // hold any bits here (even negative seconds): wrap rather than trap, it is only data.
+            let ts = UInt64(truncatingIfNeeded: header.pointee.ts.tv_sec) &* 1_000_000_000
+                &+ UInt64(truncatingIfNeeded: header.pointee.ts.tv_usec)
+            if firstTimestampNs == nil { firstTimestampNs = ts }
+            lastTimestampNs = ts
             let frame = UnsafeRawBufferPointer(start: data, count: captured)
             switch FrameDecoder.decode(frame, linkType: linkType, wireLength: Int(header.pointee.len)) {
             case .skipped(let reason):
                 skipped.add(reason)
             case .datagram(let source, let destination, let start, let count):
-                // With nanosecond precision libpcap puts nanoseconds in tv_usec. A corrupt record can
-                // hold any bits here (even negative seconds): wrap rather than trap, it is only data.
-                let ts = UInt64(truncatingIfNeeded: header.pointee.ts.tv_sec) &* 1_000_000_000
-                    &+ UInt64(truncatingIfNeeded: header.pointee.ts.tv_usec)
                 return Datagram(timestampNs: ts, source: source, destination: destination,
                                 payload: UnsafeRawBufferPointer(rebasing: frame[start..<start + count]))
             }

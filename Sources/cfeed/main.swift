@@ -1,2 +1,3 @@
 import CFeedCommands
+
 CFeed.main()

@@ -17,12 +17,13 @@ public enum TestPaths {
     /// The Python interpreter of the venv Tools/setup makes (databento-dbn, databento, lz4).
     public static var python: String { packageRoot + "/.venv/bin/python" }
 
-    /// The built `cfeed` executable, beside the test bundle.
+    /// The built `cfeed` executable: beside the test binary in the build folder (`swift build`
+    /// builds it before `swift test`), or `$CFEED_BIN`.
     public static var cfeed: String {
-        let bundle = Bundle(for: Marker.self).bundleURL.deletingLastPathComponent()
-        return bundle.appendingPathComponent("cfeed").path
+        if let override = ProcessInfo.processInfo.environment["CFEED_BIN"] { return override }
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return testBinary.deletingLastPathComponent().appendingPathComponent("cfeed").path
     }
-    private final class Marker {}
 }
 
 /// A fresh directory under the system's temporary directory, removed when the value dies.
