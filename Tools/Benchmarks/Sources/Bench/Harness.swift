@@ -1,0 +1,56 @@
+import Foundation
+
+/// Times closures with a monotonic clock and reports medians: the machines are shared and noisy,
+/// so each measurement is repeated and the median taken, and every benchmark is shown as a ratio to
+/// a baseline timed in the same run, alternating the two so both see the same noise.
+struct Harness {
+    let repetitions: Int
+    var rows: [[String]] = []
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    static func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// Runs `subject` and `baseline` alternately; returns the median seconds of each.
+    func measure(_ subject: () -> Void, baseline: () -> Void) -> (subject: Double, baseline: Double) {
+        subject()
+        baseline()  // warm-up
+        var a: [Double] = [], b: [Double] = []
+        for _ in 0..<repetitions {
+            var t = Harness.now()
+            subject()
+            a.append(Double(Harness.now() - t) / 1e9)
+            t = Harness.now()
+            baseline()
+            b.append(Double(Harness.now() - t) / 1e9)
+        }
+        return (Harness.median(a), Harness.median(b))
+    }
+
+    /// Adds a table row: `units` per run of the subject (records, packets, bytes).
+    mutating func report(_ name: String, units: Int, unitName: String, subject: Double, baselineName: String,
+                         baseline: Double, target: String = "") {
+        let rate = Double(units) / subject
+        rows.append([name, formatRate(rate) + " " + unitName + "/s", baselineName,
+                     String(format: "%.2fx", subject / baseline), target])
+    }
+
+    func formatRate(_ r: Double) -> String {
+        r >= 1e9 ? String(format: "%.2f G", r / 1e9) : r >= 1e6 ? String(format: "%.1f M", r / 1e6)
+            : String(format: "%.0f k", r / 1e3)
+    }
+
+    func printTable() {
+        let header = ["benchmark", "throughput (median)", "baseline (same run)", "time vs baseline", "target"]
+        let all = [header] + rows
+        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+        for (i, row) in all.enumerated() {
+            print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: " | "))
+            if i == 0 { print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "-|-")) }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+#ifndef COMPUTEFEED_CBASELINES_H
+#define COMPUTEFEED_CBASELINES_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// Walks a DBN record stream (after the metadata) reading each record's length and rtype, and
+/// sums every u64 at offset 8 (ts_event): the floor for any DBN decoder.
+uint64_t cb_walk_dbn_records(const uint8_t *bytes, size_t count);
+
+/// Reads every packet of a capture with libpcap's pcap_next_ex and sums captured lengths: the floor
+/// for any pcap reader built on libpcap. Returns the packet count, or -1 if the file cannot be opened.
+int64_t cb_walk_pcap(const char *path, uint64_t *bytes);
+#endif
