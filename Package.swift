@@ -29,8 +29,12 @@ let package = Package(
         .target(name: "TickFormat", dependencies: ["ByteIO"], swiftSettings: strictSwift),
         // pcap / pcapng reading (libpcap) and writing; link-layer, IPv4 and UDP parsing.
         .target(name: "PacketCapture", dependencies: ["CPcap", "ByteIO"], swiftSettings: strictSwift),
+        // CME-style MDP 3.0: wire codec, books, normalization, snapshot recovery.
+        .target(name: "VenueCME", dependencies: ["TickFormat", "FeedEngine"], swiftSettings: strictSwift),
+        // Venue-agnostic sequencing: lines, arbitration, gaps, sources, output.
+        .target(name: "FeedEngine", dependencies: ["TickFormat", "PacketCapture"], swiftSettings: strictSwift),
         // The umbrella library strategies import.
-        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture"], swiftSettings: strictSwift),
+        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.
         .target(
             name: "CFeedCommands",
@@ -47,6 +51,8 @@ let package = Package(
                     swiftSettings: strictSwift),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"],
                     swiftSettings: strictSwift),
+        .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "CFeedTests", dependencies: ["CFeedCommands", "TestSupport"],
                     swiftSettings: strictSwift),
     ],

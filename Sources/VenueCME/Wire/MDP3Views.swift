@@ -1,0 +1,171 @@
+/// Zero-copy views of MDP 3.0 packets and messages (specs/cme-mdp3.md §3).
+///
+/// | packet | size | | message | size |
+/// |---|---|---|---|---|
+/// | MsgSeqNum u32 | 4 | | MsgSize u16 (whole message) | 2 |
+/// | SendingTime u64 | 8 | | blockLength, templateId, schemaId, version (u16 each) | 8 |
+/// | messages | … | | root block, then each group: dimension header + entries | … |
+///
+/// `MDP3PacketView.validate` walks a whole datagram once and checks every message and group
+/// against MsgSize and the datagram; after it succeeds, the views read fields without further
+/// bounds checks.
+
+/// One repeating group: its dimension header read from the wire, entries of `entryBlockLength`.
+public struct SBEGroup {
+    public let entriesBase: UnsafeRawPointer
+    public let entryBlockLength: Int
+    public let count: Int
+    /// First byte after the group.
+    public var end: UnsafeRawPointer { entriesBase + entryBlockLength &* count }
+
+    /// The group whose dimension header (3 bytes `groupSize` or 8 bytes `groupSize8Byte`) is at `header`.
+    @inlinable public init(header: UnsafeRawPointer, headerSize: Int) {
+        entryBlockLength = Int(UInt16(littleEndian: header.loadUnaligned(as: UInt16.self)))
+        count = Int(header.load(fromByteOffset: headerSize == 8 ? 7 : 2, as: UInt8.self))
+        entriesBase = header + headerSize
+    }
+
+    @inlinable public subscript(i: Int) -> SBEBlock {
+        SBEBlock(base: entriesBase + i &* entryBlockLength, blockLength: entryBlockLength)
+    }
+}
+
+/// One message inside a packet.
+public struct MDP3MessageView {
+    public let base: UnsafeRawPointer
+    public let size: Int
+    public let blockLength: Int
+    public let templateID: UInt16
+    public let schemaID: UInt16
+    public let version: UInt16
+
+    @inlinable public init(base: UnsafeRawPointer) {
+        self.base = base
+        size = Int(UInt16(littleEndian: base.loadUnaligned(as: UInt16.self)))
+        blockLength = Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+        templateID = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: UInt16.self))
+        schemaID = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 6, as: UInt16.self))
+        version = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+    }
+
+    /// The template, when it is one of the subset and the schema is MDP 3.0's.
+    @inlinable public var template: MDP3Template? {
+        schemaID == MDP3.schemaID ? MDP3Template(rawValue: templateID) : nil
+    }
+
+    @inlinable public var root: SBEBlock { SBEBlock(base: base + MDP3.messageHeaderSize, blockLength: blockLength) }
+
+    /// The first group (call only for templates that have groups).
+    @inlinable public var firstGroup: SBEGroup {
+        SBEGroup(header: base + MDP3.messageHeaderSize + blockLength, headerSize: 3)
+    }
+
+    /// The group that follows `group`, with the given dimension-header size.
+    @inlinable public func group(after group: SBEGroup, headerSize: Int) -> SBEGroup {
+        SBEGroup(header: group.end, headerSize: headerSize)
+    }
+
+    /// `TransactTime` and `MatchEventIndicator` of templates 37, 46, 47, 48, 49, 51 (and 4).
+    @inlinable public var transactTime: UInt64 { root.u64(0, null: 0) }
+    @inlinable public var matchEventIndicator: MatchEventIndicator { MatchEventIndicator(rawValue: root.u8(8, null: 0)) }
+}
+
+/// A datagram of one MDP 3.0 feed.
+public struct MDP3PacketView {
+    public let bytes: UnsafeRawBufferPointer
+
+    @inlinable public init(unchecked bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    @inlinable public var msgSeqNum: UInt32 { UInt32(littleEndian: bytes.loadUnaligned(as: UInt32.self)) }
+    @inlinable public var sendingTime: UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt64.self)) }
+
+    /// Calls `body` for each message, in order, advancing by MsgSize.
+    @inlinable public func forEachMessage(_ body: (MDP3MessageView) throws -> Void) rethrows {
+        var offset = MDP3.packetHeaderSize
+        let base = bytes.baseAddress!
+        while offset < bytes.count {
+            let message = MDP3MessageView(base: base + offset)
+            try body(message)
+            offset &+= message.size
+        }
+    }
+
+    /// Why a datagram is not a well-formed MDP 3.0 packet.
+    public enum Malformed: String, Error, Sendable, CaseIterable {
+        case shortPacket = "short_packet"
+        case messageHeaderOverrun = "message_header_overrun"
+        case badMsgSize = "bad_msg_size"
+        case rootOverrun = "root_overrun"
+        case groupOverrun = "group_overrun"
+        case emptyPacket = "empty_packet"
+    }
+
+    /// What validation learned about a well-formed packet.
+    public struct Summary: Equatable, Sendable {
+        public var messages = 0
+        /// Messages skipped because their template (or schema) is not in the subset.
+        public var unknownTemplates = 0
+        /// Messages whose own blocks overran their MsgSize: skipped, counted.
+        public var malformedMessages = 0
+    }
+
+    /// Checks the whole datagram (§3.5): the packet header, every MsgSize, and every root block and
+    /// group of known templates against their MsgSize. A message that overruns its MsgSize is
+    /// counted and will be skipped; a MsgSize that breaks the framing makes the datagram invalid,
+    /// so it does not take part in arbitration and the other line's copy is used.
+    public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<Summary, Malformed> {
+        guard bytes.count >= MDP3.packetHeaderSize else { return .failure(.shortPacket) }
+        guard bytes.count > MDP3.packetHeaderSize else { return .failure(.emptyPacket) }
+        var summary = Summary()
+        var offset = MDP3.packetHeaderSize
+        let base = bytes.baseAddress!
+        while offset < bytes.count {
+            guard offset + MDP3.messageHeaderSize <= bytes.count else { return .failure(.messageHeaderOverrun) }
+            let message = MDP3MessageView(base: base + offset)
+            guard message.size >= MDP3.messageHeaderSize, offset + message.size <= bytes.count else {
+                return .failure(.badMsgSize)
+            }
+            summary.messages += 1
+            if let template = message.template {
+                if !messageFits(message, template) { summary.malformedMessages += 1 }
+            } else {
+                summary.unknownTemplates += 1
+            }
+            offset += message.size
+        }
+        return .success(summary)
+    }
+
+    /// Whether the root block and every group of `message` lie inside its MsgSize, and its groups
+    /// hold whole entries that are at least as long as the fields the handler reads.
+    @usableFromInline static func messageFits(_ message: MDP3MessageView, _ template: MDP3Template) -> Bool {
+        let end = message.size
+        var position = MDP3.messageHeaderSize + message.blockLength
+        guard position <= end, message.blockLength >= minimumRootLength(template) else { return false }
+        for headerSize in template.groupHeaderSizes {
+            guard position + headerSize <= end else { return false }
+            let group = SBEGroup(header: message.base + position, headerSize: headerSize)
+            position += headerSize + group.entryBlockLength * group.count
+            guard position <= end else { return false }
+        }
+        return true
+    }
+
+    /// The shortest root block the handler accepts for a template: the fields it must have.
+    static func minimumRootLength(_ template: MDP3Template) -> Int {
+        switch template {
+        case .adminHeartbeat: 0
+        case .channelReset, .volume, .book, .orderBook, .tradeSummary, .dailyStatistics, .sessionStatistics: 9
+        case .securityStatus: 24
+        case .snapshot: 35
+        case .snapshotOrderBook: 28
+        case .definition: 59
+        }
+    }
+
+    /// Whether `message` passed validation (skip it otherwise): cheap, for use while processing.
+    @inlinable public static func isUsable(_ message: MDP3MessageView) -> MDP3Template? {
+        guard let template = message.template, messageFits(message, template) else { return nil }
+        return template
+    }
+}
