@@ -1,0 +1,243 @@
+/// A/B line arbitration for one sequenced feed, the same for every venue (DESIGN.md, Sequencing
+/// and recovery).
+///
+/// Every datagram covers a range of sequence numbers: CME and SHFE number packets (one each), ICE
+/// numbers messages (a packet covers `count` of them). Heartbeats cover none but move the line's
+/// *frontier*, the highest number the line has passed (ICE announces the next number, SHFE repeats
+/// the last one; the venue translates).
+///
+/// - The first copy of each number wins; later copies are duplicates, counted per line.
+/// - A packet ahead of a missing number is held (copied). The missing numbers are declared lost —
+///   a gap — once every *alive* line's frontier has passed them, or when the hole has been open for
+///   `holdTimeoutNs`. Both rules use only arrival order and `ts_recv`, so a replay at any speed
+///   gives exactly the live result.
+/// - Per line it counts the numbers only that line delivered (the other line lost them).
+///
+/// Events come out through the `body` callback of `receive`, in sequence order: `.deliver` for each
+/// packet to process (from the caller's buffer, or from a held copy) and `.gap` for a lost range.
+public struct SequenceArbiter {
+    public struct Configuration: Sendable {
+        /// How long a hole may stay open before it is declared lost, on the ts_recv clock.
+        public var holdTimeoutNs: UInt64
+        /// A line that delivered nothing for this long is not alive and does not hold up gaps.
+        public var lineLivenessNs: UInt64
+        /// The most packets held at once; past it the hole is declared lost.
+        public var maxHeld: Int
+
+        public init(holdTimeoutNs: UInt64 = 50_000_000, lineLivenessNs: UInt64 = 5_000_000_000, maxHeld: Int = 10_000) {
+            self.holdTimeoutNs = holdTimeoutNs
+            self.lineLivenessNs = lineLivenessNs
+            self.maxHeld = maxHeld
+        }
+    }
+
+    /// Counters of one line.
+    public struct LineStats: Sendable, Equatable {
+        /// Datagrams that reached the arbiter from this line.
+        public var received = 0
+        /// Copies that won (first valid copy of their numbers).
+        public var delivered = 0
+        /// Copies that lost to an earlier copy.
+        public var duplicates = 0
+        /// Sequence numbers that only this line delivered: every other line lost them.
+        public var onlyThisLine = 0
+        /// Heartbeats (no sequence numbers).
+        public var heartbeats = 0
+    }
+
+    /// What the arbiter decided.
+    public enum Event {
+        /// Process this packet: numbers `sequence..<sequence+count`; the first `skip` of them were
+        /// already processed from another copy (ICE ranges may overlap).
+        case deliver(payload: UnsafeRawBufferPointer, sequence: UInt64, count: Int, skip: Int, tsRecv: UInt64, line: Int)
+        /// Numbers `from...to` were lost on every line.
+        case gap(from: UInt64, to: UInt64, tsRecv: UInt64)
+    }
+
+    public let configuration: Configuration
+    public private(set) var lines: [LineStats]
+    /// The next number to process; nil until the first packet.
+    public private(set) var expected: UInt64?
+    public private(set) var gaps = 0
+    public private(set) var lostNumbers: UInt64 = 0
+
+    private var frontier: [UInt64?]
+    private var lastSeen: [UInt64?]
+    /// Held packets, sorted by first sequence number.
+    private var held: [StoredPacket] = []
+    private var holeOpenedAt: UInt64?
+    private var store = PacketStore()
+    /// Which lines delivered each recent number (bit per line), to count what only one line delivered.
+    private var deliveredBy: [UInt8]
+    private var attributedUpTo: UInt64 = 0
+    private static let window = 1 << 16
+
+    public init(lineCount: Int, configuration: Configuration = .init()) {
+        precondition(lineCount >= 1 && lineCount <= 8)
+        self.configuration = configuration
+        lines = Array(repeating: LineStats(), count: lineCount)
+        frontier = Array(repeating: nil, count: lineCount)
+        lastSeen = Array(repeating: nil, count: lineCount)
+        deliveredBy = Array(repeating: 0, count: Self.window)
+    }
+
+    public var heldCount: Int { held.count }
+
+    /// A data packet covering `sequence..<sequence+count` (count ≥ 1) arrived on `line`.
+    public mutating func receive(_ payload: UnsafeRawBufferPointer, line: Int, sequence: UInt64, count: Int,
+                                 tsRecv: UInt64, _ body: (Event) -> Void) {
+        precondition(count >= 1)
+        lines[line].received += 1
+        lastSeen[line] = tsRecv
+        let last = sequence + UInt64(count) - 1
+        frontier[line] = max(frontier[line] ?? 0, last)
+        if expected == nil { expected = sequence }  // the first packet starts the sequence
+        let next = expected!
+        if last < next {
+            duplicate(line: line, sequence: sequence, count: count)
+        } else if sequence <= next {
+            let skip = Int(next - sequence)
+            markDelivered(line: line, from: next, to: last)
+            lines[line].delivered += 1
+            expected = last + 1
+            body(.deliver(payload: payload, sequence: sequence, count: count, skip: skip, tsRecv: tsRecv, line: line))
+            drainHeld(tsRecv: tsRecv, body)
+        } else if held.contains(where: { $0.sequence == sequence }) {
+            duplicate(line: line, sequence: sequence, count: count)
+        } else {
+            let copy = store.store(payload, sequence: sequence, count: count, tsRecv: tsRecv, line: line)
+            let index = held.firstIndex { $0.sequence > sequence } ?? held.count
+            held.insert(copy, at: index)
+            if holeOpenedAt == nil { holeOpenedAt = tsRecv }
+        }
+        declareGaps(now: tsRecv, body)
+    }
+
+    /// A heartbeat on `line` showing it has passed every number up to `passed` (nil: it shows
+    /// nothing, e.g. the line's first heartbeat before any number).
+    public mutating func heartbeat(line: Int, passed: UInt64?, tsRecv: UInt64, _ body: (Event) -> Void) {
+        lines[line].received += 1
+        lines[line].heartbeats += 1
+        lastSeen[line] = tsRecv
+        if let passed { frontier[line] = max(frontier[line] ?? 0, passed) }
+        if expected == nil, let passed { expected = passed + 1 }
+        declareGaps(now: tsRecv, body)
+    }
+
+    /// Time passes with no packet (live sources call this when idle): timeouts may expire.
+    public mutating func tick(now: UInt64, _ body: (Event) -> Void) { declareGaps(now: now, body) }
+
+    /// Forgets the sequence state (a session change): the next packet sets `expected`.
+    public mutating func reset() {
+        for packet in held { store.recycle(packet) }
+        held.removeAll()
+        holeOpenedAt = nil
+        expected = nil
+        frontier = frontier.map { _ in nil }
+        flushAttribution(upTo: .max)
+        attributedUpTo = 0
+        for i in deliveredBy.indices { deliveredBy[i] = 0 }
+    }
+
+    /// Declares every still-open hole lost (end of a capture): held packets are delivered.
+    public mutating func finish(tsRecv: UInt64, _ body: (Event) -> Void) {
+        while let first = held.first, let next = expected {
+            if first.sequence > next { declare(from: next, to: first.sequence - 1, tsRecv: tsRecv, body) }
+            drainHeld(tsRecv: tsRecv, body)
+        }
+        flushAttribution(upTo: .max)
+    }
+
+    // MARK: - internals
+
+    private mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
+        lines[line].duplicates += 1
+        markDelivered(line: line, from: sequence, to: sequence + UInt64(count) - 1)
+    }
+
+    private mutating func drainHeld(tsRecv: UInt64, _ body: (Event) -> Void) {
+        while let first = held.first, let next = expected, first.sequence <= next {
+            let packet = held.removeFirst()
+            let last = packet.sequence + UInt64(packet.count) - 1
+            if last >= next {
+                lines[packet.line].delivered += 1
+                markDelivered(line: packet.line, from: next, to: last)
+                expected = last + 1
+                packet.bytes.withUnsafeBytes { bytes in
+                    body(.deliver(payload: bytes, sequence: packet.sequence, count: packet.count,
+                                  skip: Int(next - packet.sequence), tsRecv: tsRecv, line: packet.line))
+                }
+            }
+            store.recycle(packet)
+        }
+        holeOpenedAt = held.isEmpty ? nil : (holeOpenedAt ?? tsRecv)
+    }
+
+    private mutating func declareGaps(now: UInt64, _ body: (Event) -> Void) {
+        while let next = expected {
+            let holeEnd: UInt64
+            if let first = held.first {
+                holeEnd = first.sequence - 1
+            } else if let furthest = frontier.compactMap({ $0 }).max(), furthest >= next {
+                holeEnd = furthest  // tail loss seen through a heartbeat or a lone line
+            } else {
+                return
+            }
+            // Every alive line has passed the numbers up to `passedByAll`.
+            var passedByAll: UInt64? = nil
+            for i in lines.indices {
+                guard let seen = lastSeen[i], now &- seen <= configuration.lineLivenessNs else { continue }
+                let f = frontier[i] ?? 0
+                passedByAll = min(passedByAll ?? f, f)
+            }
+            var cut: UInt64? = nil
+            if let p = passedByAll, p >= next { cut = min(p, holeEnd) }
+            if let opened = holeOpenedAt, now &- opened >= configuration.holdTimeoutNs { cut = holeEnd }
+            if held.count > configuration.maxHeld { cut = holeEnd }
+            guard let to = cut else { return }
+            declare(from: next, to: to, tsRecv: now, body)
+            drainHeld(tsRecv: now, body)
+        }
+    }
+
+    private mutating func declare(from: UInt64, to: UInt64, tsRecv: UInt64, _ body: (Event) -> Void) {
+        gaps += 1
+        lostNumbers += to - from + 1
+        expected = to + 1
+        holeOpenedAt = held.isEmpty ? nil : tsRecv
+        body(.gap(from: from, to: to, tsRecv: tsRecv))
+    }
+
+    /// Records that `line` delivered numbers `from...to`; numbers that fall out of the window are
+    /// attributed: delivered by exactly one line → that line's `onlyThisLine`.
+    private mutating func markDelivered(line: Int, from: UInt64, to: UInt64) {
+        guard to >= attributedUpTo else { return }
+        let window = UInt64(Self.window)
+        if to >= attributedUpTo + window { flushAttribution(upTo: to - window + 1) }
+        var n = max(from, attributedUpTo)
+        let bit = UInt8(1) << UInt8(line)
+        while n <= to {
+            let slot = Int(n % window)
+            deliveredBy[slot] |= bit
+            n += 1
+        }
+    }
+
+    private mutating func flushAttribution(upTo limit: UInt64) {
+        let window = UInt64(Self.window)
+        let end = limit == .max ? (expected ?? attributedUpTo) : min(limit, expected ?? limit)
+        var n = attributedUpTo
+        // Walk at most one window: older numbers were attributed already.
+        if end > n + window { n = end - window }
+        while n < end {
+            let slot = Int(n % window)
+            let mask = deliveredBy[slot]
+            if mask != 0 && mask & (mask - 1) == 0 {
+                lines[mask.trailingZeroBitCount].onlyThisLine += 1
+            }
+            deliveredBy[slot] = 0
+            n += 1
+        }
+        attributedUpTo = max(attributedUpTo, end)
+    }
+}
