@@ -32,7 +32,7 @@ let package = Package(
         // CME-style MDP 3.0: wire codec, books, normalization, snapshot recovery.
         .target(name: "VenueCME", dependencies: ["TickFormat", "FeedEngine"], swiftSettings: strictSwift),
         // Venue-agnostic sequencing: lines, arbitration, gaps, sources, output.
-        .target(name: "FeedEngine", dependencies: ["TickFormat", "PacketCapture"], swiftSettings: strictSwift),
+        .target(name: "FeedEngine", dependencies: ["ByteIO", "TickFormat", "PacketCapture"], swiftSettings: strictSwift),
         // The umbrella library strategies import.
         .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.

@@ -1,0 +1,47 @@
+public import TickFormat
+public import ByteIO
+
+/// Where normalized records go: a DBN file, a text printer, a ring, a test's collector. Handlers
+/// are generic over their sink, so the call is direct (no existential) and specialized.
+public protocol RecordSink {
+    /// One complete DBN record, valid only during the call.
+    mutating func receive(_ record: RecordView)
+}
+
+/// Keeps a copy of every record (tests, small tools).
+public struct RecordCollector: RecordSink {
+    public private(set) var records: [[UInt8]] = []
+    public init() {}
+    public mutating func receive(_ record: RecordView) { records.append(Array(record.bytes)) }
+
+    /// The records of type `R`, decoded.
+    public func all<R: DBNRecord>(_: R.Type) -> [R] {
+        records.compactMap { bytes in bytes.withUnsafeBytes { RecordView(unchecked: $0).as(R.self) } }
+    }
+
+    public mutating func removeAll() { records.removeAll() }
+}
+
+/// Counts records by rtype without keeping them (benchmarks).
+public struct CountingSink: RecordSink {
+    public var counts = [Int](repeating: 0, count: 256)
+    public var total = 0
+    public init() {}
+    @inlinable public mutating func receive(_ record: RecordView) {
+        counts[Int(record.bytes[1])] &+= 1
+        total &+= 1
+    }
+}
+
+/// Writes records to a DBN encoder.
+public struct DBNEncoderSink<Sink: ByteSink>: RecordSink {
+    public var encoder: DBNEncoder<Sink>
+    public private(set) var error: (any Error)?
+
+    public init(encoder: DBNEncoder<Sink>) { self.encoder = encoder }
+
+    public mutating func receive(_ record: RecordView) {
+        guard error == nil else { return }
+        do { try encoder.encode(record) } catch { self.error = error }
+    }
+}
