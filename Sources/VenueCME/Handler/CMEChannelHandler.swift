@@ -1,0 +1,594 @@
+public import FeedEngine
+import TickFormat
+
+/// The feeds of one MDP 3.0 channel (specs/cme-mdp3.md §2).
+public enum CMEFeed: Int, Sendable, CaseIterable, CustomStringConvertible {
+    case incremental, snapshot, definition
+    public var description: String {
+        switch self {
+        case .incremental: "incremental"
+        case .snapshot: "snapshot"
+        case .definition: "definition"
+        }
+    }
+}
+
+public struct CMEChannelConfiguration: Sendable {
+    /// ApplID of the channel (ChannelReset entries for other channels are ignored).
+    public var channelID: Int16
+    /// Which records to build; books are maintained whatever this says.
+    public var schemas: SchemaSelection
+    public var arbitration: SequenceArbiter.Configuration
+    /// Incremental packets kept for bringing recovered books forward.
+    public var maxRecoveryQueue: Int
+
+    public init(channelID: Int16 = 410, schemas: SchemaSelection = .all,
+                arbitration: SequenceArbiter.Configuration = .init(), maxRecoveryQueue: Int = 200_000) {
+        self.channelID = channelID
+        self.schemas = schemas
+        self.arbitration = arbitration
+        self.maxRecoveryQueue = maxRecoveryQueue
+    }
+}
+
+/// Counters of a channel, for the replay summary and `cfeed run`.
+public struct CMEChannelStats: Sendable {
+    /// Datagrams that failed validation, per feed and line (they never consumed a sequence number).
+    public var malformedDatagrams: [CMEFeed: [Int]] = [:]
+    public var malformedReasons: [String: Int] = [:]
+    public var unknownTemplates = 0
+    public var malformedMessages = 0
+    public var unknownInstrumentEntries = 0
+    public var duplicateEntries = 0
+    public var rptSeqJumps = 0
+    public var bookInconsistencies = 0
+    public var staleTransitions = 0
+    /// Instruments brought back from a snapshot.
+    public var instrumentRecoveries = 0
+    /// Recoveries (gap or late join) that completed.
+    public var recoveries = 0
+    public var channelResets = 0
+    public var snapshotPacketsUsed = 0
+    public var definitionPackets = 0
+}
+
+/// The CME-style MDP 3.0 handler of one channel: arbitration of the incremental feed, books,
+/// normalization to DBN, and snapshot recovery (specs/cme-mdp3.md §8–9; DESIGN.md wins where
+/// they differ).
+///
+/// Decisions where the spec leaves room, documented for the issue note:
+/// - A stale instrument keeps flowing live, flagged F_MAYBE_BAD_BOOK. When its snapshot arrives
+///   the book is rebuilt silently (snapshot + queued packets after LastMsgSeqNumProcessed) and
+///   published once as a snapshot (`R`, then the levels, F_SNAPSHOT), so no exchange event is
+///   output twice.
+/// - After a packet gap, instruments that are not stale are *unverified*: their next RptSeq
+///   proves continuity; a snapshot that arrives first refreshes them, republishing only if the
+///   book differed.
+/// - The CME TransactTime check of §9.3 step 5 is replaced by RptSeq continuity over the queue,
+///   which is strictly stronger: every entry after the snapshot point must follow the snapshot's
+///   RptSeq without a jump, or the instrument waits for the next loop.
+/// - Records of an event are staged and released at EndOfEvent, F_LAST on each instrument's last
+///   record per stream; a gap releases a partial event without F_LAST.
+public final class CMEChannelHandler<Sink: RecordSink> {
+    public var sink: Sink
+    public let configuration: CMEChannelConfiguration
+    public internal(set) var instruments: [CMEInstrument] = []
+    public internal(set) var stats = CMEChannelStats()
+    /// Arbitration of the incremental feed (lines A and B).
+    public private(set) var incremental: SequenceArbiter
+    public internal(set) var isRecovering = false
+
+    var table = InstrumentTable()
+    var active: [Bool] = []
+    var stager = EventStager()
+    /// Staged records belong to an event whose EndOfEvent has not arrived yet.
+    var eventOpen = false
+
+    // The packet being processed.
+    var currentSeq: UInt32 = 0
+    var currentTsRecv: UInt64 = 0
+    var currentDelta: Int32 = 0
+    var currentPayload: UnsafeRawBufferPointer?
+    var currentQueued = false
+
+    var freshStart: Bool?
+    var skippedSecurityIDs: Set<Int32> = []
+    var recoveryQueue: [StoredPacket] = []
+    var queueStartSeq: UInt64 = 0
+    var packetStore = PacketStore()
+    var snapshotLoop = LoopTracker()
+    var seenInSnapshotCycle: Set<Int> = []
+    var definitionLoop = LoopTracker()
+    var definitionLoopSecurityIDs: Set<Int32> = []
+    var definitionLoopComplete = false
+    var lastTsRecv: UInt64 = 0
+
+    public init(configuration: CMEChannelConfiguration = .init(), sink: Sink) {
+        self.configuration = configuration
+        self.sink = sink
+        incremental = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
+    }
+
+    var schemas: SchemaSelection { configuration.schemas }
+    var publisherID: UInt16 { CMEMapping.publisherID }
+
+    // MARK: - Queries (API)
+
+    public func instrument(securityID: Int32) -> CMEInstrument? {
+        guard let slot = table.slot(of: securityID), active[slot] else { return nil }
+        return instruments[slot]
+    }
+
+    public func instrument(symbol: String) -> CMEInstrument? {
+        instruments.indices.first { active[$0] && instruments[$0].symbol == symbol }.map { instruments[$0] }
+    }
+
+    public var activeInstruments: [CMEInstrument] { instruments.indices.filter { active[$0] }.map { instruments[$0] } }
+
+    // MARK: - Input
+
+    /// One datagram of `feed` from `line` (0 = A, 1 = B), received at `tsRecv`.
+    public func receive(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
+        lastTsRecv = max(lastTsRecv, tsRecv)
+        if case .failure(let why) = MDP3PacketView.validate(payload) {
+            stats.malformedDatagrams[feed, default: [0, 0]][min(line, 1)] += 1
+            stats.malformedReasons[why.rawValue, default: 0] += 1
+            return
+        }
+        let packet = MDP3PacketView(unchecked: payload)
+        switch feed {
+        case .incremental:
+            incremental.receive(payload, line: line, sequence: UInt64(packet.msgSeqNum), count: 1, tsRecv: tsRecv) {
+                self.handle($0)
+            }
+        case .snapshot:
+            if isRecovering { processSnapshotPacket(packet, tsRecv: tsRecv) }
+        case .definition:
+            processDefinitionPacket(packet, tsRecv: tsRecv)
+        }
+    }
+
+    /// Time passes with no datagram (live): hold timeouts may expire.
+    public func tick(now: UInt64) {
+        incremental.tick(now: now) { self.handle($0) }
+    }
+
+    /// The end of a capture: open holes are declared lost, staged records are released.
+    public func finish() {
+        incremental.finish(tsRecv: lastTsRecv) { self.handle($0) }
+        if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
+        eventOpen = false
+    }
+
+    func handle(_ event: SequenceArbiter.Event) {
+        switch event {
+        case .deliver(let payload, let sequence, _, _, let tsRecv, _):
+            if freshStart == nil {
+                freshStart = sequence == 1
+                if sequence != 1 { startRecovery(fromSequence: sequence, tsRecv: tsRecv, lateJoin: true) }
+            }
+            processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
+        case .gap(let from, let to, let tsRecv):
+            if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
+            eventOpen = false
+            notice(tsRecv: tsRecv, "gap feed=incremental from=\(from) to=\(to) lost=\(to - from + 1)")
+            startRecovery(fromSequence: to + 1, tsRecv: tsRecv, lateJoin: false)
+        }
+    }
+
+    // MARK: - Incremental feed
+
+    func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
+        let packet = MDP3PacketView(unchecked: payload)
+        currentSeq = UInt32(truncatingIfNeeded: sequence)
+        currentTsRecv = tsRecv
+        currentDelta = Int32(clamping: Int64(bitPattern: tsRecv &- packet.sendingTime))
+        currentPayload = payload
+        currentQueued = false
+        if isRecovering { enqueueCurrent() }
+        packet.forEachMessage { processMessage($0) }
+        currentPayload = nil
+    }
+
+    func enqueueCurrent() {
+        guard !currentQueued, let payload = currentPayload else { return }
+        currentQueued = true
+        recoveryQueue.append(packetStore.store(payload, sequence: UInt64(currentSeq), count: 1, tsRecv: currentTsRecv, line: 0))
+        if recoveryQueue.count > configuration.maxRecoveryQueue {
+            packetStore.recycle(recoveryQueue.removeFirst())
+            queueStartSeq = recoveryQueue.first?.sequence ?? queueStartSeq
+        }
+    }
+
+    func processMessage(_ m: MDP3MessageView) {
+        guard let template = MDP3PacketView.isUsable(m) else {
+            if m.template == nil { stats.unknownTemplates += 1 } else { stats.malformedMessages += 1 }
+            return
+        }
+        var endOfEvent = m.matchEventIndicator.contains(.endOfEvent)
+        switch template {
+        case .book: processBook(m)
+        case .tradeSummary: processTrades(m)
+        case .volume: processVolume(m)
+        case .sessionStatistics: processSessionStatistics(m)
+        case .dailyStatistics: processDailyStatistics(m)
+        case .orderBook: processOrderBook(m)
+        case .channelReset: processChannelReset(m)
+        case .securityStatus:
+            endOfEvent = MatchEventIndicator(rawValue: m.root.u8(26, null: 0)).contains(.endOfEvent)
+            processStatus(m)
+        case .definition:
+            endOfEvent = MatchEventIndicator(rawValue: m.root.u8(0, null: 0)).contains(.endOfEvent)
+            applyDefinition(MDP3Message.decodeDefinition(m), tsRecv: currentTsRecv)
+        case .adminHeartbeat:
+            endOfEvent = false
+        case .snapshot, .snapshotOrderBook:
+            stats.malformedMessages += 1  // snapshots do not belong on the incremental feed
+            endOfEvent = false
+        }
+        if endOfEvent {
+            stager.flush(into: &sink, eventEnded: true)
+            eventOpen = false
+        }
+    }
+
+    /// RptSeq continuity (§9.2): whether to apply an entry, marking the instrument stale on a jump.
+    @inline(__always)
+    func admit(_ slot: Int, _ rptSeq: UInt32) -> Bool {
+        if instruments[slot].baselineKnown {
+            let last = instruments[slot].lastRptSeq
+            if rptSeq <= last {
+                stats.duplicateEntries += 1
+                return false
+            }
+            instruments[slot].lastRptSeq = rptSeq
+            if rptSeq == last &+ 1 {
+                if instruments[slot].isUnverified { proveContinuity(slot) }
+                return true
+            }
+            stats.rptSeqJumps += 1
+            markStale(slot, reason: "rptseq_jump")
+            return true
+        }
+        instruments[slot].baselineKnown = true
+        instruments[slot].lastRptSeq = rptSeq
+        return true
+    }
+
+    @inline(__always)
+    func slot(for securityID: Int32) -> Int? {
+        guard let slot = table.slot(of: securityID), active[slot] else {
+            stats.unknownInstrumentEntries += 1
+            skippedSecurityIDs.insert(securityID)
+            return nil
+        }
+        return slot
+    }
+
+    func processBook(_ m: MDP3MessageView) {
+        let group = m.firstGroup
+        let transactTime = m.transactTime
+        for i in 0..<group.count {
+            let entry = group[i]
+            guard let slot = slot(for: entry.i32(12)), admit(slot, entry.u32(16)) else { continue }
+            let consistent = applyBookEntry(&instruments[slot], slot: slot, entry, transactTime: transactTime, emit: true)
+            if !consistent {
+                stats.bookInconsistencies += 1
+                markStale(slot, reason: "book_inconsistent")
+            }
+        }
+    }
+
+    func processTrades(_ m: MDP3MessageView) {
+        let group = m.firstGroup
+        let transactTime = m.transactTime
+        for i in 0..<group.count {
+            let entry = group[i]
+            guard let slot = slot(for: entry.i32(12)), admit(slot, entry.u32(16)) else { continue }
+            emitTrade(instruments[slot], slot: slot, entry, transactTime: transactTime)
+        }
+    }
+
+    func processVolume(_ m: MDP3MessageView) {
+        let group = m.firstGroup
+        for i in 0..<group.count {
+            let entry = group[i]
+            guard let slot = slot(for: entry.i32(4)), admit(slot, entry.u32(8)) else { continue }
+            applyStatistic(&instruments[slot], slot: slot, type: CMEMapping.electronicVolumeStat, price: undefPrice,
+                           quantity: quantity64(entry.i32(0)), tsRef: undefTimestamp, flags: 0,
+                           updateAction: entry.u8(12), transactTime: m.transactTime, emit: true)
+        }
+    }
+
+    func processSessionStatistics(_ m: MDP3MessageView) {
+        let group = m.firstGroup
+        for i in 0..<group.count {
+            let entry = group[i]
+            guard let slot = slot(for: entry.i32(8)), admit(slot, entry.u32(12)) else { continue }
+            applySessionStatistic(&instruments[slot], slot: slot, entry, transactTime: m.transactTime, emit: true)
+        }
+    }
+
+    func processDailyStatistics(_ m: MDP3MessageView) {
+        let group = m.firstGroup
+        for i in 0..<group.count {
+            let entry = group[i]
+            guard let slot = slot(for: entry.i32(12)), admit(slot, entry.u32(16)) else { continue }
+            applyDailyStatistic(&instruments[slot], slot: slot, entry, transactTime: m.transactTime, emit: true)
+        }
+    }
+
+    func processOrderBook(_ m: MDP3MessageView) {
+        guard schemas.contains(.mbo) else { return }
+        let group = m.firstGroup
+        for i in 0..<group.count {
+            let e = group[i]
+            guard let slot = slot(for: e.i32(28)) else { continue }
+            let action: Action = switch e.u8(32) {
+            case 0: .add
+            case 1: .modify
+            default: .cancel
+            }
+            let record = MboMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: e.i32(28)),
+                                tsEvent: m.transactTime, orderID: e.u64(0, null: 0), price: e.i64(16),
+                                size: UInt32(clamping: quantity(e.i32(24))), flags: instruments[slot].badBookFlag,
+                                channelID: 0, action: action, side: CMEMapping.side(entryType: e.u8(33)),
+                                tsRecv: currentTsRecv, tsInDelta: currentDelta, sequence: currentSeq)
+            stage(record, slot: slot)
+        }
+    }
+
+    func processStatus(_ m: MDP3MessageView) {
+        let r = m.root
+        let securityID = r.i32(20)
+        let group = r.string(8, 6), asset = r.string(14, 6)
+        let (action, trading, quoting) = CMEMapping.statusAction(r.u8(27))
+        for slot in instruments.indices where active[slot] {
+            let inst = instruments[slot]
+            let applies = securityID != MDP3.nullInt32 ? inst.securityID == securityID
+                : (!group.isEmpty ? inst.securityGroup == group : inst.asset == asset)
+            guard applies else { continue }
+            let status = StatusMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: inst.securityID),
+                                   tsEvent: r.u64(0), tsRecv: currentTsRecv, action: action,
+                                   reason: CMEMapping.statusReason(r.u8(28)),
+                                   tradingEvent: CMEMapping.tradingEvent(r.u8(29)), isTrading: trading,
+                                   isQuoting: quoting)
+            instruments[slot].status = status
+            if r.u8(29) == SecurityTradingEvent.resetStatistics { instruments[slot].statistics.removeAll() }
+            if schemas.contains(.status) { stage(status, slot: slot) }
+        }
+    }
+
+    /// ChannelReset4 (§9.6): empty every book and statistic, keep definitions, expect RptSeq 1,
+    /// and do not recover: CME re-sends the state as incremental messages.
+    func processChannelReset(_ m: MDP3MessageView) {
+        let group = m.firstGroup
+        guard (0..<group.count).contains(where: { group[$0].i16(0) == configuration.channelID }) else { return }
+        stats.channelResets += 1
+        notice(tsRecv: currentTsRecv, "reset feed=incremental reason=channel_reset channel=\(configuration.channelID)")
+        for slot in instruments.indices where active[slot] {
+            instruments[slot].clearState()
+            instruments[slot].lastRptSeq = 0
+            instruments[slot].baselineKnown = true
+            instruments[slot].isStale = false
+            instruments[slot].isUnverified = false
+            emitClear(slot: slot, tsEvent: m.transactTime, flags: [], sequence: currentSeq)
+        }
+        endRecovery()
+    }
+
+    // MARK: - Applying entries (live, and silently during recovery replay)
+
+    /// Applies one Book46 entry to `inst`; false when it did not fit the book (out of sync).
+    @inline(__always)
+    func applyBookEntry(_ inst: inout CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64, emit: Bool) -> Bool {
+        let type = e.u8(26)
+        let levelNumber = Int(e.u8(24))
+        let update = e.u8(25)
+        let price = e.i64(0)
+        let size = quantity(e.i32(8))
+        let orders = quantity(e.i32(20))
+        let level = PriceLevel(price: price, size: UInt32(clamping: size), orders: UInt32(clamping: orders))
+        switch type {
+        case MDEntryType.bid, MDEntryType.offer:
+            let isBid = type == MDEntryType.bid
+            let topBefore = inst.book.pair(0)
+            var recordPrice = price
+            var recordSize = level.size
+            var consistent = true
+            switch update {
+            case MDUpdateAction.new.rawValue:
+                consistent = isBid ? inst.book.bids.insert(level, at: levelNumber) : inst.book.asks.insert(level, at: levelNumber)
+            case MDUpdateAction.change.rawValue:
+                consistent = isBid ? inst.book.bids.change(level, at: levelNumber) : inst.book.asks.change(level, at: levelNumber)
+            case MDUpdateAction.delete.rawValue:
+                let result = isBid ? inst.book.bids.delete(at: levelNumber) : inst.book.asks.delete(at: levelNumber)
+                consistent = result.consistent
+                if price == MDP3.nullPrice { recordPrice = result.removed.price }
+                if e.i32(8) == MDP3.nullInt32 { recordSize = result.removed.size }
+            case MDUpdateAction.deleteThru.rawValue:
+                if isBid { inst.book.bids.clear() } else { inst.book.asks.clear() }
+                recordPrice = undefPrice
+                recordSize = 0
+            case MDUpdateAction.deleteFrom.rawValue:
+                consistent = isBid ? inst.book.bids.deleteFrom(level: levelNumber) : inst.book.asks.deleteFrom(level: levelNumber)
+            case MDUpdateAction.overlay.rawValue:
+                consistent = isBid ? inst.book.bids.overlay(level, at: levelNumber) : inst.book.asks.overlay(level, at: levelNumber)
+            default:
+                stats.malformedMessages += 1
+                return true
+            }
+            guard emit, levelNumber <= inst.book.depth || update == MDUpdateAction.deleteThru.rawValue else { return consistent }
+            let event = BookEvent(price: recordPrice, size: recordSize, action: CMEMapping.action(update),
+                                  side: isBid ? .bid : .ask, flags: inst.badBookFlag,
+                                  depth: UInt8(clamping: max(0, levelNumber - 1)), tsRecv: currentTsRecv,
+                                  tsInDelta: currentDelta, sequence: currentSeq)
+            let id = UInt32(bitPattern: inst.securityID)
+            if schemas.contains(.mbp10) {
+                stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
+                               levels: inst.book.pairs), slot: slot)
+            }
+            if schemas.contains(.mbp1) {
+                let top = inst.book.pair(0)
+                if top != topBefore {
+                    stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event, level: top),
+                          slot: slot)
+                }
+            }
+            return consistent
+        case MDEntryType.impliedBid, MDEntryType.impliedOffer:
+            let isBid = type == MDEntryType.impliedBid
+            switch update {
+            case MDUpdateAction.new.rawValue:
+                return isBid ? inst.implied.bids.insert(level, at: levelNumber) : inst.implied.asks.insert(level, at: levelNumber)
+            case MDUpdateAction.change.rawValue:
+                return isBid ? inst.implied.bids.change(level, at: levelNumber) : inst.implied.asks.change(level, at: levelNumber)
+            case MDUpdateAction.delete.rawValue:
+                return isBid ? inst.implied.bids.delete(at: levelNumber).consistent : inst.implied.asks.delete(at: levelNumber).consistent
+            case MDUpdateAction.deleteThru.rawValue:
+                if isBid { inst.implied.bids.clear() } else { inst.implied.asks.clear() }
+                return true
+            case MDUpdateAction.deleteFrom.rawValue:
+                return isBid ? inst.implied.bids.deleteFrom(level: levelNumber) : inst.implied.asks.deleteFrom(level: levelNumber)
+            case MDUpdateAction.overlay.rawValue:
+                return isBid ? inst.implied.bids.overlay(level, at: levelNumber) : inst.implied.asks.overlay(level, at: levelNumber)
+            default:
+                return true
+            }
+        case MDEntryType.bookReset:
+            inst.book.clear()
+            inst.implied.clear()
+            if emit { emitClear(inst, slot: slot, tsEvent: transactTime, flags: inst.badBookFlag, sequence: currentSeq) }
+            return true
+        default:
+            return true  // `w`/`x` (market best) entries are not part of the MBP book
+        }
+    }
+
+    func emitTrade(_ inst: CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64) {
+        let price = e.i64(0)
+        let size = UInt32(clamping: quantity(e.i32(8)))
+        let side = CMEMapping.aggressor(e.u8(24))
+        let id = UInt32(bitPattern: inst.securityID)
+        let flags = inst.badBookFlag
+        if schemas.contains(.trades) {
+            stage(TradeMsg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, price: price, size: size,
+                           side: side, flags: flags, depth: 0, tsRecv: currentTsRecv, tsInDelta: currentDelta,
+                           sequence: currentSeq), slot: slot)
+        }
+        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
+        let event = BookEvent(price: price, size: size, action: .trade, side: side, flags: flags, depth: 0,
+                              tsRecv: currentTsRecv, tsInDelta: currentDelta, sequence: currentSeq)
+        if schemas.contains(.mbp10) {
+            stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
+                           levels: inst.book.pairs), slot: slot)
+        }
+        if schemas.contains(.mbp1) {
+            stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
+                          level: inst.book.pair(0)), slot: slot)
+        }
+    }
+
+    func applySessionStatistic(_ inst: inout CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64, emit: Bool) {
+        let price = e.i64(0)
+        let size = e.i32(19)
+        let type: StatType
+        var quantityValue = undefStatQuantity
+        switch e.u8(18) {
+        case MDEntryType.openPrice:
+            if e.u8(16) == 5 {
+                type = .indicativeOpeningPrice
+                if size != MDP3.nullInt32 { quantityValue = Int64(size) }
+            } else {
+                type = .openingPrice
+            }
+        case MDEntryType.sessionHigh: type = .tradingSessionHighPrice
+        case MDEntryType.sessionLow: type = .tradingSessionLowPrice
+        case MDEntryType.vwap: type = .vwap
+        case MDEntryType.sessionHighBid: type = .highestBid
+        case MDEntryType.sessionLowOffer: type = .lowestOffer
+        default: return
+        }
+        applyStatistic(&inst, slot: slot, type: type, price: price, quantity: quantityValue, tsRef: undefTimestamp,
+                       flags: 0, updateAction: e.u8(17), transactTime: transactTime, emit: emit)
+    }
+
+    func applyDailyStatistic(_ inst: inout CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64, emit: Bool) {
+        let tsRef = CMEMapping.dateNs(e.u16(20))
+        let size = e.i32(8)
+        switch e.u8(24) {
+        case MDEntryType.settlementPrice:
+            let settl = e.u8(22, null: 0)
+            applyStatistic(&inst, slot: slot, type: .settlementPrice, price: e.i64(0), quantity: undefStatQuantity,
+                           tsRef: tsRef, flags: settl & SettlPriceType.finalDaily != 0 ? StatMsg.settlementFinal : 0,
+                           updateAction: e.u8(23), transactTime: transactTime, emit: emit)
+        case MDEntryType.clearedVolume:
+            applyStatistic(&inst, slot: slot, type: .clearedVolume, price: undefPrice, quantity: quantity64(size),
+                           tsRef: tsRef, flags: 0, updateAction: e.u8(23), transactTime: transactTime, emit: emit)
+        case MDEntryType.openInterest:
+            applyStatistic(&inst, slot: slot, type: .openInterest, price: undefPrice, quantity: quantity64(size),
+                           tsRef: tsRef, flags: 0, updateAction: e.u8(23), transactTime: transactTime, emit: emit)
+        case MDEntryType.fixingPrice:
+            applyStatistic(&inst, slot: slot, type: .fixingPrice, price: e.i64(0), quantity: undefStatQuantity,
+                           tsRef: tsRef, flags: 0, updateAction: e.u8(23), transactTime: transactTime, emit: emit)
+        default:
+            return
+        }
+    }
+
+    func applyStatistic(_ inst: inout CMEInstrument, slot: Int, type: StatType, price: Int64, quantity: Int64,
+                        tsRef: UInt64, flags: UInt8, updateAction: UInt8, transactTime: UInt64, emit: Bool) {
+        let delete = updateAction == MDUpdateAction.delete.rawValue
+        if delete {
+            inst.statistics[type.rawValue] = nil
+        } else {
+            inst.statistics[type.rawValue] = .init(price: price, quantity: quantity)
+        }
+        guard emit, schemas.contains(.statistics) else { return }
+        stage(StatMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: inst.securityID), tsEvent: transactTime,
+                      tsRecv: currentTsRecv, tsRef: tsRef, price: price, quantity: quantity, sequence: currentSeq,
+                      tsInDelta: currentDelta, statType: type, channelID: 0,
+                      updateAction: delete ? StatMsg.updateDelete : StatMsg.updateNew, statFlags: flags), slot: slot)
+    }
+
+    // MARK: - Output helpers
+
+    @inline(__always)
+    func stage<R: DBNRecord>(_ record: R, slot: Int) {
+        stager.stage(record, slot: slot)
+        eventOpen = true
+    }
+
+    /// Stages records that are not part of an incremental event (definitions, snapshots, notices):
+    /// released at once unless an event is open, in which case they go out with it.
+    func releaseIfNoEventOpen(wasOpen: Bool) {
+        if !wasOpen {
+            stager.flush(into: &sink, eventEnded: true)
+            eventOpen = false
+        }
+    }
+
+    func notice(tsRecv: UInt64, instrumentID: UInt32 = 0, _ text: String) {
+        guard schemas.contains(.system) else { return }
+        let wasOpen = eventOpen
+        stager.stage(SystemEvents.make(publisherID: publisherID, instrumentID: instrumentID, tsRecv: tsRecv, text), slot: 0)
+        releaseIfNoEventOpen(wasOpen: wasOpen)
+    }
+
+    /// `R` (clear book) records in the MBP schemas.
+    func emitClear(_ inst: CMEInstrument, slot: Int, tsEvent: UInt64, flags: RecordFlags, sequence: UInt32) {
+        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
+        let event = BookEvent(price: undefPrice, size: 0, action: .clear, side: .none, flags: flags, depth: 0,
+                              tsRecv: currentTsRecv, tsInDelta: 0, sequence: sequence)
+        let id = UInt32(bitPattern: inst.securityID)
+        if schemas.contains(.mbp10) { stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event), slot: slot) }
+        if schemas.contains(.mbp1) { stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: .empty), slot: slot) }
+    }
+
+    func emitClear(slot: Int, tsEvent: UInt64, flags: RecordFlags, sequence: UInt32) {
+        emitClear(instruments[slot], slot: slot, tsEvent: tsEvent, flags: flags, sequence: sequence)
+    }
+
+    @inline(__always) func quantity(_ v: Int32) -> Int32 { v == MDP3.nullInt32 ? 0 : max(0, v) }
+    @inline(__always) func quantity64(_ v: Int32) -> Int64 { v == MDP3.nullInt32 ? undefStatQuantity : Int64(v) }
+}
