@@ -30,16 +30,19 @@ let package = Package(
         // pcap / pcapng reading (libpcap) and writing; link-layer, IPv4 and UDP parsing.
         .target(name: "PacketCapture", dependencies: ["CPcap", "ByteIO"], swiftSettings: strictSwift),
         // CME-style MDP 3.0: wire codec, books, normalization, snapshot recovery.
-        .target(name: "VenueCME", dependencies: ["TickFormat", "FeedEngine"], swiftSettings: strictSwift),
+        .target(name: "VenueCME", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], swiftSettings: strictSwift),
         // Venue-agnostic sequencing: lines, arbitration, gaps, sources, output.
         .target(name: "FeedEngine", dependencies: ["ByteIO", "TickFormat", "PacketCapture"], swiftSettings: strictSwift),
+        // Simulated markets: order flow, the true book and trade tape, encoded packets on lines A/B.
+        .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"],
+                swiftSettings: strictSwift),
         // The umbrella library strategies import.
         .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.
         .target(
             name: "CFeedCommands",
             dependencies: [
-                "ComputeFeed",
+                "ComputeFeed", "ExchangeSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
@@ -51,7 +54,7 @@ let package = Package(
                     swiftSettings: strictSwift),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"],
                     swiftSettings: strictSwift),
-        .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "CFeedTests", dependencies: ["CFeedCommands", "TestSupport"],
                     swiftSettings: strictSwift),

@@ -9,7 +9,7 @@ import Testing
         var skips: [Int] = []
         var gaps: [ClosedRange<UInt64>] = []
 
-        init(lines: Int = 2, _ configuration: SequenceArbiter.Configuration = .init()) {
+        init(lines: Int = 2, _ configuration: SequenceArbiter.Configuration = .init(startupGraceNs: 0)) {
             arbiter = SequenceArbiter(lineCount: lines, configuration: configuration)
         }
 
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func aDeadLineDoesNotHoldUpTheDecision() {
-        var h = Harness(lines: 2, .init(holdTimeoutNs: 1_000_000_000, lineLivenessNs: 100))
+        var h = Harness(lines: 2, .init(holdTimeoutNs: 1_000_000_000, lineLivenessNs: 100, startupGraceNs: 0))
         h.data(1, 1, at: 0)  // B's last sign of life
         h.data(0, 1, at: 0)
         h.data(0, 2, at: 500)
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func theHoldTimeoutDeclaresTheHoleOnTheTsRecvClock() {
-        var h = Harness(lines: 2, .init(holdTimeoutNs: 1000, lineLivenessNs: 1_000_000))
+        var h = Harness(lines: 2, .init(holdTimeoutNs: 1000, lineLivenessNs: 1_000_000, startupGraceNs: 0))
         h.data(0, 1, at: 0)
         h.data(1, 1, at: 0)
         h.data(0, 3, at: 10)
@@ -150,6 +150,17 @@ import Testing
         #expect(h.gaps == [70...70])
         #expect(h.arbiter.lines[0].onlyThisLine == 14 - 1)  // multiples of 7 except 70
         #expect(h.arbiter.lines[1].onlyThisLine == 10 - 1)  // multiples of 10 except 70
+    }
+
+    @Test func startUpHoldsThePacketsAndBeginsAtTheLowestNumber() {
+        var h = Harness(lines: 2, .init(startupGraceNs: 100))
+        h.data(0, 2, at: 0)   // seq 1 lost on A
+        h.data(1, 1, at: 15)  // B brings it
+        h.data(1, 2, at: 16)
+        #expect(h.delivered.isEmpty)  // still starting
+        h.data(0, 3, at: 120)
+        #expect(h.delivered == [1, 2, 3])
+        #expect(h.gaps.isEmpty)
     }
 
     @Test func resetStartsAFreshSequence() {

@@ -13,6 +13,10 @@
 ///   gives exactly the live result.
 /// - Per line it counts the numbers only that line delivered (the other line lost them).
 ///
+/// - At start-up the first packets are held for `startupGraceNs` and the sequence starts at the
+///   lowest number seen, so packets reordered across the lines at the start do not look like a
+///   late join.
+///
 /// Events come out through the `body` callback of `receive`, in sequence order: `.deliver` for each
 /// packet to process (from the caller's buffer, or from a held copy) and `.gap` for a lost range.
 public struct SequenceArbiter {
@@ -23,11 +27,15 @@ public struct SequenceArbiter {
         public var lineLivenessNs: UInt64
         /// The most packets held at once; past it the hole is declared lost.
         public var maxHeld: Int
+        /// How long the first packets are held before the sequence starts at the lowest seen.
+        public var startupGraceNs: UInt64
 
-        public init(holdTimeoutNs: UInt64 = 50_000_000, lineLivenessNs: UInt64 = 5_000_000_000, maxHeld: Int = 10_000) {
+        public init(holdTimeoutNs: UInt64 = 50_000_000, lineLivenessNs: UInt64 = 5_000_000_000, maxHeld: Int = 10_000,
+                    startupGraceNs: UInt64 = 20_000_000) {
             self.holdTimeoutNs = holdTimeoutNs
             self.lineLivenessNs = lineLivenessNs
             self.maxHeld = maxHeld
+            self.startupGraceNs = startupGraceNs
         }
     }
 
@@ -66,6 +74,8 @@ public struct SequenceArbiter {
     /// Held packets, sorted by first sequence number.
     private var held: [StoredPacket] = []
     private var holeOpenedAt: UInt64?
+    /// Until this ts_recv the arbiter is starting: packets are held and `expected` is not set.
+    private var startupDeadline: UInt64?
     private var store = PacketStore()
     /// Which lines delivered each recent number (bit per line), to count what only one line delivered.
     private var deliveredBy: [UInt8]
@@ -91,7 +101,18 @@ public struct SequenceArbiter {
         lastSeen[line] = tsRecv
         let last = sequence + UInt64(count) - 1
         frontier[line] = max(frontier[line] ?? 0, last)
-        if expected == nil { expected = sequence }  // the first packet starts the sequence
+        if expected == nil {
+            // Starting: hold everything for the grace period, then begin at the lowest number.
+            if startupDeadline == nil { startupDeadline = tsRecv &+ configuration.startupGraceNs }
+            if !held.contains(where: { $0.sequence == sequence }) {
+                let copy = store.store(payload, sequence: sequence, count: count, tsRecv: tsRecv, line: line)
+                let index = held.firstIndex { $0.sequence > sequence } ?? held.count
+                held.insert(copy, at: index)
+            } else {
+                duplicate(line: line, sequence: sequence, count: count)
+            }
+            return endStartupIfDue(now: tsRecv, body)
+        }
         let next = expected!
         if last < next {
             duplicate(line: line, sequence: sequence, count: count)
@@ -120,12 +141,26 @@ public struct SequenceArbiter {
         lines[line].heartbeats += 1
         lastSeen[line] = tsRecv
         if let passed { frontier[line] = max(frontier[line] ?? 0, passed) }
-        if expected == nil, let passed { expected = passed + 1 }
+        if expected == nil {
+            if held.isEmpty, let passed { expected = passed + 1 }
+            return endStartupIfDue(now: tsRecv, body)
+        }
         declareGaps(now: tsRecv, body)
     }
 
     /// Time passes with no packet (live sources call this when idle): timeouts may expire.
-    public mutating func tick(now: UInt64, _ body: (Event) -> Void) { declareGaps(now: now, body) }
+    public mutating func tick(now: UInt64, _ body: (Event) -> Void) {
+        if expected == nil { return endStartupIfDue(now: now, body) }
+        declareGaps(now: now, body)
+    }
+
+    private mutating func endStartupIfDue(now: UInt64, _ body: (Event) -> Void, force: Bool = false) {
+        guard expected == nil, let deadline = startupDeadline, force || now >= deadline, let first = held.first else { return }
+        expected = first.sequence
+        startupDeadline = nil
+        drainHeld(tsRecv: now, body)
+        declareGaps(now: now, body)
+    }
 
     /// Forgets the sequence state (a session change): the next packet sets `expected`.
     public mutating func reset() {
@@ -133,6 +168,7 @@ public struct SequenceArbiter {
         held.removeAll()
         holeOpenedAt = nil
         expected = nil
+        startupDeadline = nil
         frontier = frontier.map { _ in nil }
         flushAttribution(upTo: .max)
         attributedUpTo = 0
@@ -141,6 +177,7 @@ public struct SequenceArbiter {
 
     /// Declares every still-open hole lost (end of a capture): held packets are delivered.
     public mutating func finish(tsRecv: UInt64, _ body: (Event) -> Void) {
+        endStartupIfDue(now: tsRecv, body, force: true)
         while let first = held.first, let next = expected {
             if first.sequence > next { declare(from: next, to: first.sequence - 1, tsRecv: tsRecv, body) }
             drainHeld(tsRecv: tsRecv, body)

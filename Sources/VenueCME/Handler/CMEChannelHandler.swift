@@ -235,6 +235,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// RptSeq continuity (§9.2): whether to apply an entry, marking the instrument stale on a jump.
     @inline(__always)
     func admit(_ slot: Int, _ rptSeq: UInt32) -> Bool {
+        if rptSeq > instruments[slot].lastLiveRptSeq { instruments[slot].lastLiveRptSeq = rptSeq }
         if instruments[slot].baselineKnown {
             let last = instruments[slot].lastRptSeq
             if rptSeq <= last {
@@ -284,8 +285,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let transactTime = m.transactTime
         for i in 0..<group.count {
             let entry = group[i]
-            guard let slot = slot(for: entry.i32(12)), admit(slot, entry.u32(16)) else { continue }
-            emitTrade(instruments[slot], slot: slot, entry, transactTime: transactTime)
+            guard let slot = slot(for: entry.i32(12)) else { continue }
+            let rptSeq = entry.u32(16)
+            let firstTimeLive = rptSeq > instruments[slot].lastLiveRptSeq
+            _ = admit(slot, rptSeq)
+            if firstTimeLive { emitTrade(instruments[slot], slot: slot, entry, transactTime: transactTime) }
         }
     }
 
@@ -369,6 +373,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         for slot in instruments.indices where active[slot] {
             instruments[slot].clearState()
             instruments[slot].lastRptSeq = 0
+            instruments[slot].lastLiveRptSeq = 0
             instruments[slot].baselineKnown = true
             instruments[slot].isStale = false
             instruments[slot].isUnverified = false
@@ -389,6 +394,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let size = quantity(e.i32(8))
         let orders = quantity(e.i32(20))
         let level = PriceLevel(price: price, size: UInt32(clamping: size), orders: UInt32(clamping: orders))
+        inst.lastTransactTime = transactTime
         switch type {
         case MDEntryType.bid, MDEntryType.offer:
             let isBid = type == MDEntryType.bid

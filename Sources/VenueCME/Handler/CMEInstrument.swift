@@ -13,6 +13,9 @@ public struct CMEInstrument {
     /// The implied book (depth from GBI, 2), kept apart from the outright book (DESIGN.md).
     public internal(set) var implied: LevelBook
     public internal(set) var lastRptSeq: UInt32 = 0
+    /// Highest RptSeq seen on a live packet. A snapshot can move `lastRptSeq` past packets still in
+    /// flight; their trades are not in the snapshot and must still be output once.
+    var lastLiveRptSeq: UInt32 = 0
     /// False when the next RptSeq cannot be checked (late join, definition learned late).
     var baselineKnown = false
     /// The book may be wrong: records carry F_MAYBE_BAD_BOOK until a snapshot recovers it.
@@ -22,6 +25,8 @@ public struct CMEInstrument {
     /// Last value of each statistic (stat_type → price, quantity), to publish only changes after recovery.
     var statistics: [UInt16: StatValue] = [:]
     public internal(set) var status: StatusMsg?
+    /// TransactTime of the last event applied to the book (live or replayed).
+    public internal(set) var lastTransactTime: UInt64 = 0
 
     struct StatValue: Equatable {
         var price: Int64

@@ -167,6 +167,7 @@ extension CMEChannelHandler {
         load(snapshot, into: &candidate)
         candidate.lastRptSeq = snapshot.rptSeq
         candidate.baselineKnown = true
+        candidate.lastTransactTime = snapshot.transactTime
         for packet in recoveryQueue where packet.sequence > sync {
             let continuous = packet.bytes.withUnsafeBytes { replay($0, into: &candidate, slot: slot) }
             guard continuous else { return }  // wait for the next loop
@@ -183,7 +184,7 @@ extension CMEChannelHandler {
         notice(tsRecv: tsRecv, instrumentID: UInt32(bitPattern: snapshot.securityID),
                "clean instrument=\(snapshot.securityID) symbol=\(candidate.symbol) via=snapshot seq=\(sync)")
         if live.isStale || changed {
-            publishSnapshot(slot: slot, tsEvent: snapshot.transactTime, sequence: snapshot.lastMsgSeqNumProcessed)
+            publishSnapshot(slot: slot, tsEvent: candidate.lastTransactTime, sequence: snapshot.lastMsgSeqNumProcessed)
         }
         publishChangedStatistics(slot: slot, before: live.statistics, tsEvent: snapshot.transactTime)
         if let status = candidate.status, status != live.status, schemas.contains(.status) {
