@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "CFeedCommands",
             dependencies: [
-                "ComputeFeed", "ExchangeSim",
+                "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),

@@ -1,0 +1,247 @@
+public import ArgumentParser
+import ByteIO
+import FeedEngine
+import Foundation
+import PacketCapture
+import TickFormat
+import VenueCME
+
+/// `cfeed replay FILE --venue cme`: runs a capture through the handler at full speed.
+public struct Replay: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Replay a capture through the feed handler and print normalized DBN records, then a summary.",
+        discussion: """
+            Records go to standard output (or --out); the summary goes to standard error. Only the
+            schemas selected with --schema are built at all. Channel addresses default to
+            specs/instruments.md and are overridden by --config.
+            """)
+
+    @Argument(help: "The capture (pcap or pcapng).")
+    var file: String
+
+    @Option(help: "Venue of the capture: cme.")
+    var venue: String
+
+    @Option(help: "Output format: text, csv, json (JSON lines) or dbn.")
+    var format: String = "text"
+
+    @Option(help: "Write records to this file instead of standard output.")
+    var out: String?
+
+    @Option(help: "Comma-separated schemas to build and output: mbo, mbp-1, mbp-10, trades, definition, status, statistics, system (default: all).")
+    var schema: String?
+
+    @Option(help: "Comma-separated symbols to output (default: all).")
+    var symbols: String?
+
+    @Option(name: .customLong("stats-json"), help: "Write the summary as JSON to this file.")
+    var statsJSON: String?
+
+    @Option(help: "JSON configuration with the channel addresses (see README).")
+    var config: String?
+
+    @Flag(help: "Exit with code 65 on any data-quality problem: gaps, malformed packets, skipped frames, instruments stale at the end.")
+    var strict = false
+
+    @Flag(help: "Do not print the summary.")
+    var quiet = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard ["text", "csv", "json", "dbn"].contains(format) else {
+            throw ValidationError("unknown --format '\(format)' (text, csv, json, dbn)")
+        }
+        guard venue == "cme" else {
+            throw ValidationError(["ice", "shfe"].contains(venue) ? "venue '\(venue)' is not supported yet (cme is)" : "unknown --venue '\(venue)' (cme)")
+        }
+        if let schema, case .failure(let error) = SchemaSelection.parse(schema) { throw ValidationError(error.description) }
+    }
+
+    public func run() throws {
+        let selection = try schema.map { try SchemaSelection.parse($0).get() } ?? .all
+        var addresses = CMEChannelAddresses.channel410
+        if let config {
+            let loaded: FeedConfiguration
+            do { loaded = try FeedConfiguration.load(path: config) } catch { throw CLIFailure(.usage, error.description) }
+            if let channel = loaded.venue("cme")?.channels?.first {
+                addresses.incremental = channel.endpoints("incremental") ?? addresses.incremental
+                addresses.snapshot = channel.endpoints("snapshot") ?? addresses.snapshot
+                addresses.definition = channel.endpoints("definition") ?? addresses.definition
+            }
+        }
+        let symbolSet = symbols.map { Set($0.split(separator: ",").map { String($0).trimmed }) }
+        let reader: PcapReader
+        do { reader = try PcapReader(path: file) } catch { throw CLIFailure(.unreadableInput, error.description) }
+
+        let summary: ReplaySummary
+        switch format {
+        case "dbn":
+            let dbnSchema = Self.dbnSchema(for: selection)
+            let effective = dbnSchema == .mixed ? selection : selection.subtracting(.system)
+            let writer = try openOutput { try DBNWriter(path: out, dataset: CMEMapping.dataset, schema: dbnSchema) }
+            summary = try replayCME(reader, addresses: addresses, schemas: effective, symbols: symbolSet, writer: writer)
+        default:
+            let kind: LineWriter.Kind = format == "csv" ? .csv : format == "json" ? .json : .text
+            let sink = try openOutput { try out.map { try FileSink(path: $0) } ?? FileSink(descriptor: 1, name: "standard output") }
+            summary = try replayCME(reader, addresses: addresses, schemas: selection, symbols: symbolSet,
+                                    writer: LineWriter(kind: kind, sink: sink))
+        }
+        if !quiet { printError(summary.text) }
+        if let statsJSON {
+            do { try Data(summary.json.utf8).write(to: URL(fileURLWithPath: statsJSON)) } catch {
+                throw CLIFailure(.cannotCreateOutput, "cannot write \(statsJSON): \((error as NSError).localizedDescription)")
+            }
+        }
+        if let missing = symbolSet?.subtracting(summary.seenSymbols), !missing.isEmpty {
+            printError("cfeed: warning: no instrument named \(missing.sorted().joined(separator: ", ")) in the capture")
+        }
+        if strict, let problem = summary.dataQualityProblem {
+            throw CLIFailure(.dataQuality, "\(problem) (--strict)")
+        }
+    }
+
+    /// A single record type gets its own schema; anything else is a mixed-schema file.
+    static func dbnSchema(for selection: SchemaSelection) -> Schema {
+        let single: [(SchemaSelection, Schema)] = [(.mbo, .mbo), (.mbp1, .mbp1), (.mbp10, .mbp10), (.trades, .trades),
+                                                   (.definition, .definition), (.status, .status), (.statistics, .statistics)]
+        return single.first { $0.0 == selection }?.1 ?? .mixed
+    }
+
+    func openOutput<T>(_ open: () throws -> T) throws -> T {
+        do { return try open() } catch { throw CLIFailure(.cannotCreateOutput, "\(error)") }
+    }
+
+    func replayCME<W: RecordWriter>(_ reader: PcapReader, addresses: CMEChannelAddresses, schemas: SchemaSelection,
+                                    symbols: Set<String>?, writer: W) throws -> ReplaySummary {
+        let pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
+        // Definitions are always built (they are few): symbols, filters and DBN mappings need them.
+        let built = schemas.union(.definition)
+        let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: built), sink: pipeline)
+        var datagrams = [CMEFeed: [Int]]()
+        var unrouted = 0
+        var udp = 0
+        do {
+            while let datagram = try reader.next() {
+                udp += 1
+                guard let (feed, line) = addresses.route(datagram.destination) else {
+                    unrouted += 1
+                    continue
+                }
+                datagrams[feed, default: [0, 0]][line] += 1
+                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+            }
+        } catch {
+            throw CLIFailure(.unreadableInput, error.description)
+        }
+        handler.finish()
+        do { try handler.sink.writer.finish(handler.sink.summary) } catch let error as IOError {
+            throw CLIFailure(error.isNoSpace ? .ioError : .ioError, error.description)
+        } catch {
+            throw CLIFailure(.ioError, "\(error)")
+        }
+        return ReplaySummary(capture: file, reader: reader, udpDatagrams: udp, unrouted: unrouted, datagrams: datagrams,
+                             handler: handler, output: handler.sink.summary, seenSymbols: handler.sink.seenSymbols)
+    }
+}
+
+/// The end-of-replay report: per line, gaps, recoveries, malformed packets, records by type.
+struct ReplaySummary {
+    var capture: String
+    var packets: Int
+    var udpDatagrams: Int
+    var unrouted: Int
+    var skipped: SkipCounts
+    var lines: [(feed: String, line: String, received: Int, delivered: Int?, duplicates: Int?, onlyThisLine: Int?, malformed: Int)]
+    var gaps: Int
+    var lostPackets: UInt64
+    var stats: CMEChannelStats
+    var staleAtEnd: [String]
+    var output: OutputSummary
+    var seenSymbols: Set<String>
+
+    init<S>(capture: String, reader: PcapReader, udpDatagrams: Int, unrouted: Int, datagrams: [CMEFeed: [Int]],
+            handler: CMEChannelHandler<S>, output: OutputSummary, seenSymbols: Set<String>) {
+        self.capture = capture
+        packets = reader.packets
+        self.udpDatagrams = udpDatagrams
+        self.unrouted = unrouted
+        skipped = reader.skipped
+        lines = []
+        for feed in CMEFeed.allCases {
+            for (i, name) in ["A", "B"].enumerated() {
+                let received = datagrams[feed]?[i] ?? 0
+                let malformed = handler.stats.malformedDatagrams[feed]?[i] ?? 0
+                if feed == .incremental {
+                    let l = handler.incremental.lines[i]
+                    lines.append((feed.description, name, received, l.delivered, l.duplicates, l.onlyThisLine, malformed))
+                } else {
+                    lines.append((feed.description, name, received, nil, nil, nil, malformed))
+                }
+            }
+        }
+        gaps = handler.incremental.gaps
+        lostPackets = handler.incremental.lostNumbers
+        stats = handler.stats
+        staleAtEnd = handler.activeInstruments.filter { $0.isStale || $0.isUnverified }.map(\.symbol)
+        self.output = output
+        self.seenSymbols = seenSymbols
+    }
+
+    var malformedPackets: Int { stats.malformedDatagrams.values.flatMap { $0 }.reduce(0, +) }
+
+    var dataQualityProblem: String? {
+        var problems: [String] = []
+        if gaps > 0 { problems.append("\(gaps) gaps (\(lostPackets) packets lost on both lines)") }
+        if malformedPackets > 0 { problems.append("\(malformedPackets) malformed packets") }
+        if stats.malformedMessages > 0 { problems.append("\(stats.malformedMessages) malformed messages") }
+        if skipped.total > 0 { problems.append("\(skipped.total) frames skipped") }
+        if !staleAtEnd.isEmpty { problems.append("stale at the end: \(staleAtEnd.joined(separator: ","))") }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
+    func recordName(_ rtype: UInt8) -> String { RType(rawValue: rtype).name }
+
+    var text: String {
+        var s = "replay \(capture): \(packets) packets, \(udpDatagrams) UDP datagrams, \(unrouted) not for this channel, \(skipped.total) frames skipped\n"
+        let rows = lines.map { l in
+            [l.feed, l.line, String(l.received), l.delivered.map(String.init) ?? "-", l.duplicates.map(String.init) ?? "-",
+             l.onlyThisLine.map(String.init) ?? "-", String(l.malformed)]
+        }
+        s += table(header: ["feed", "line", "received", "delivered", "duplicates", "only this line", "malformed"], rows: rows, indent: "  ")
+        s += "gaps \(gaps) (\(lostPackets) packets lost on both lines), recoveries \(stats.recoveries), instruments recovered \(stats.instrumentRecoveries), stale transitions \(stats.staleTransitions), channel resets \(stats.channelResets)\n"
+        s += "malformed packets \(malformedPackets), malformed messages \(stats.malformedMessages), unknown templates \(stats.unknownTemplates), unknown instruments \(stats.unknownInstrumentEntries), RptSeq jumps \(stats.rptSeqJumps)\n"
+        s += "records \(output.total): " + output.countsByRType.sorted { $0.key < $1.key }.map { "\(recordName($0.key)) \($0.value)" }.joined(separator: ", ") + "\n"
+        if !staleAtEnd.isEmpty { s += "stale at the end: \(staleAtEnd.joined(separator: ", "))\n" }
+        return s
+    }
+
+    var json: String {
+        var object: [String: Any] = [
+            "capture": capture, "venue": "cme", "packets": packets, "udp_datagrams": udpDatagrams, "unrouted_datagrams": unrouted,
+            "skipped": Dictionary(uniqueKeysWithValues: SkipReason.allCases.map { ($0.rawValue, skipped[$0]) }),
+            "gaps": gaps, "lost_packets": lostPackets, "recoveries": stats.recoveries,
+            "instrument_recoveries": stats.instrumentRecoveries, "stale_transitions": stats.staleTransitions,
+            "channel_resets": stats.channelResets, "malformed_packets": malformedPackets,
+            "malformed_reasons": stats.malformedReasons, "malformed_messages": stats.malformedMessages,
+            "unknown_templates": stats.unknownTemplates, "unknown_instrument_entries": stats.unknownInstrumentEntries,
+            "rptseq_jumps": stats.rptSeqJumps, "records_total": output.total, "stale_at_end": staleAtEnd,
+            "records": Dictionary(uniqueKeysWithValues: output.countsByRType.map { (recordName($0.key), $0.value) }),
+        ]
+        var feeds: [String: [String: [String: Int]]] = [:]
+        for l in lines {
+            var entry: [String: Int] = ["received": l.received, "malformed": l.malformed]
+            if let d = l.delivered { entry["delivered"] = d }
+            if let d = l.duplicates { entry["duplicates"] = d }
+            if let d = l.onlyThisLine { entry["only_this_line"] = d }
+            feeds[l.feed, default: [:]][l.line] = entry
+        }
+        object["feeds"] = feeds
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+extension String {
+    var trimmed: String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+}

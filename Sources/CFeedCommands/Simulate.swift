@@ -1,0 +1,104 @@
+public import ArgumentParser
+import ExchangeSim
+import FeedEngine
+import Foundation
+import PacketCapture
+import TickFormat
+import VenueCME
+
+/// `cfeed simulate cme ...`: a seeded simulated market written as a capture, with its truth.
+public struct Simulate: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Simulate a venue's market and write its feeds (lines A and B) as a pcap capture.",
+        discussion: "The same seed always gives the same capture. --truth writes the true trade tape and final books as JSON.")
+
+    @Argument(help: "Venue: cme.")
+    var venue: String
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Length of the simulated session, in seconds.")
+    var duration: Double = 60
+
+    @Option(help: "Output capture (pcap, nanosecond timestamps).")
+    var out: String
+
+    @Option(help: "Also write the truth (trades, final books, packets lost on every line) as JSON.")
+    var truth: String?
+
+    @Option(name: .customLong("loss-a"), help: "Probability that line A loses a packet.")
+    var lossA: Double = 0
+
+    @Option(name: .customLong("loss-b"), help: "Probability that line B loses a packet.")
+    var lossB: Double = 0
+
+    @Option(help: "Probability that a line duplicates a packet.")
+    var duplicate: Double = 0
+
+    @Option(help: "Probability that a line delivers a packet after the next one.")
+    var reorder: Double = 0
+
+    @Option(help: "Book events (adds, cancels, modifies, aggressive orders) per second across the channel.")
+    var rate: Double = 200
+
+    @Option(name: .customLong("snapshot-interval"), help: "Seconds between the starts of two snapshot loops.")
+    var snapshotInterval: Double = 1
+
+    public init() {}
+
+    public func validate() throws {
+        guard venue == "cme" else {
+            throw ValidationError(["ice", "shfe"].contains(venue) ? "venue '\(venue)' is not supported yet (cme is)" : "unknown venue '\(venue)' (cme)")
+        }
+        guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be between 0 and 86400 seconds") }
+        guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be between 0 and 1000000") }
+        guard snapshotInterval >= 0.01, snapshotInterval <= 3600 else { throw ValidationError("--snapshot-interval must be between 0.01 and 3600 seconds") }
+        for (name, p) in [("--loss-a", lossA), ("--loss-b", lossB), ("--duplicate", duplicate), ("--reorder", reorder)] {
+            guard p >= 0, p < 1 else { throw ValidationError("\(name) must be a probability in [0, 1)") }
+        }
+    }
+
+    public func run() throws {
+        let config = CMESimulationConfig(
+            seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
+            lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
+            lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
+            snapshotLoopIntervalNs: UInt64(snapshotInterval * 1e9))
+        let simulation = CMESimulator.run(config)
+        do {
+            let writer = try PcapWriter(path: out)
+            let source = IPv4Address("127.0.0.1")!
+            for d in simulation.datagrams {
+                try writer.writeUDP(timestampNs: d.tsRecv, source: Endpoint(source, UInt16(50_000 + d.line)),
+                                    destination: d.destination, payload: d.payload)
+            }
+            try writer.close()
+            if let truth { try Data(Self.truthJSON(simulation.truth, seed: seed).utf8).write(to: URL(fileURLWithPath: truth)) }
+        } catch {
+            throw CLIFailure(.cannotCreateOutput, "\(error)")
+        }
+        printError("simulated \(simulation.truth.events.count) book events, \(simulation.truth.trades.count) trades, \(simulation.truth.incrementalPackets) incremental packets (\(simulation.truth.lostOnAllLines.count) lost on both lines) -> \(out)")
+    }
+
+    static func truthJSON(_ truth: CMETruth, seed: UInt64) -> String {
+        func levels(_ l: [PriceLevel]) -> [[String: Any]] {
+            l.map { ["price": FixedDecimal.format($0.price), "size": $0.size, "orders": $0.orders] }
+        }
+        let object: [String: Any] = [
+            "venue": "cme", "seed": seed, "book_events": truth.events.count,
+            "incremental_packets": truth.incrementalPackets,
+            "instruments": Dictionary(uniqueKeysWithValues: truth.symbols.map { (String($0.key), $0.value) }),
+            "lost_on_all_lines": truth.lostOnAllLines.sorted(),
+            "trades": truth.trades.map {
+                ["instrument_id": $0.instrumentID, "ts_event": String($0.tsEvent), "price": FixedDecimal.format($0.price),
+                 "size": $0.size, "side": $0.side.description, "packet_sequence": $0.packetSequence] as [String: Any]
+            },
+            "final_books": Dictionary(uniqueKeysWithValues: truth.finalBooks.map {
+                (String($0.key), ["ts_event": String($0.value.tsEvent), "bids": levels($0.value.bids), "asks": levels($0.value.asks)] as [String: Any])
+            }),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
