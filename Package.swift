@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "ComputeFeed", targets: ["ComputeFeed"]),
         .executable(name: "cfeed", targets: ["cfeed"]),
+        .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -18,7 +18,8 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("pcap")]),
         .executableTarget(
             name: "Bench",
-            dependencies: ["CBaselines", .product(name: "ComputeFeed", package: root.lastPathComponent)],
+            dependencies: ["CBaselines", .product(name: "ComputeFeed", package: root.lastPathComponent),
+                           .product(name: "ExchangeSim", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
     ],
     swiftLanguageModes: [.v6]

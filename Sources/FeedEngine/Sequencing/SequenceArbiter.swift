@@ -215,10 +215,11 @@ public struct SequenceArbiter {
             let holeEnd: UInt64
             if let first = held.first {
                 holeEnd = first.sequence - 1
-            } else if let furthest = frontier.compactMap({ $0 }).max(), furthest >= next {
-                holeEnd = furthest  // tail loss seen through a heartbeat or a lone line
             } else {
-                return
+                var furthest: UInt64? = nil
+                for f in frontier { if let f { furthest = max(furthest ?? f, f) } }
+                guard let furthest, furthest >= next else { return }
+                holeEnd = furthest  // tail loss seen through a heartbeat or a lone line
             }
             // Every alive line has passed the numbers up to `passedByAll`.
             var passedByAll: UInt64? = nil

@@ -69,27 +69,31 @@ public struct CMEChannelStats: Sendable {
 ///   RptSeq without a jump, or the instrument waits for the next loop.
 /// - Records of an event are staged and released at EndOfEvent, F_LAST on each instrument's last
 ///   record per stream; a gap releases a partial event without F_LAST.
+///
+/// One handler is driven by one thread (DESIGN.md: one thread per channel group), so its hot stored
+/// properties opt out of dynamic exclusivity checking (`@exclusivity(unchecked)`): the checks cost
+/// more than the book update itself, and the single-writer rule is the handler's contract.
 public final class CMEChannelHandler<Sink: RecordSink> {
-    public var sink: Sink
+    @exclusivity(unchecked) public var sink: Sink
     public let configuration: CMEChannelConfiguration
-    public internal(set) var instruments: [CMEInstrument] = []
-    public internal(set) var stats = CMEChannelStats()
+    @exclusivity(unchecked) public internal(set) var instruments: [CMEInstrument] = []
+    @exclusivity(unchecked) public internal(set) var stats = CMEChannelStats()
     /// Arbitration of the incremental feed (lines A and B).
-    public private(set) var incremental: SequenceArbiter
-    public internal(set) var isRecovering = false
+    @exclusivity(unchecked) public private(set) var incremental: SequenceArbiter
+    @exclusivity(unchecked) public internal(set) var isRecovering = false
 
-    var table = InstrumentTable()
-    var active: [Bool] = []
-    var stager = EventStager()
+    @exclusivity(unchecked) var table = InstrumentTable()
+    @exclusivity(unchecked) var active: [Bool] = []
+    @exclusivity(unchecked) var stager = EventStager()
     /// Staged records belong to an event whose EndOfEvent has not arrived yet.
-    var eventOpen = false
+    @exclusivity(unchecked) var eventOpen = false
 
     // The packet being processed.
-    var currentSeq: UInt32 = 0
-    var currentTsRecv: UInt64 = 0
-    var currentDelta: Int32 = 0
-    var currentPayload: UnsafeRawBufferPointer?
-    var currentQueued = false
+    @exclusivity(unchecked) var currentSeq: UInt32 = 0
+    @exclusivity(unchecked) var currentTsRecv: UInt64 = 0
+    @exclusivity(unchecked) var currentDelta: Int32 = 0
+    @exclusivity(unchecked) var currentPayload: UnsafeRawBufferPointer?
+    @exclusivity(unchecked) var currentQueued = false
 
     var freshStart: Bool?
     var skippedSecurityIDs: Set<Int32> = []
@@ -101,7 +105,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     var definitionLoop = LoopTracker()
     var definitionLoopSecurityIDs: Set<Int32> = []
     var definitionLoopComplete = false
-    var lastTsRecv: UInt64 = 0
+    @exclusivity(unchecked) var lastTsRecv: UInt64 = 0
 
     public init(configuration: CMEChannelConfiguration = .init(), sink: Sink) {
         self.configuration = configuration
@@ -289,7 +293,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             let rptSeq = entry.u32(16)
             let firstTimeLive = rptSeq > instruments[slot].lastLiveRptSeq
             _ = admit(slot, rptSeq)
-            if firstTimeLive { emitTrade(instruments[slot], slot: slot, entry, transactTime: transactTime) }
+            if firstTimeLive { emitTrade(slot: slot, entry, transactTime: transactTime) }
         }
     }
 
@@ -471,12 +475,12 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
-    func emitTrade(_ inst: CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64) {
+    func emitTrade(slot: Int, _ e: SBEBlock, transactTime: UInt64) {
         let price = e.i64(0)
         let size = UInt32(clamping: quantity(e.i32(8)))
         let side = CMEMapping.aggressor(e.u8(24))
-        let id = UInt32(bitPattern: inst.securityID)
-        let flags = inst.badBookFlag
+        let id = UInt32(bitPattern: instruments[slot].securityID)
+        let flags = instruments[slot].badBookFlag
         if schemas.contains(.trades) {
             stage(TradeMsg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, price: price, size: size,
                            side: side, flags: flags, depth: 0, tsRecv: currentTsRecv, tsInDelta: currentDelta,
@@ -487,11 +491,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
                               tsRecv: currentTsRecv, tsInDelta: currentDelta, sequence: currentSeq)
         if schemas.contains(.mbp10) {
             stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                           levels: inst.book.pairs), slot: slot)
+                           levels: instruments[slot].book.pairs), slot: slot)
         }
         if schemas.contains(.mbp1) {
             stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                          level: inst.book.pair(0)), slot: slot)
+                          level: instruments[slot].book.pair(0)), slot: slot)
         }
     }
 

@@ -49,13 +49,21 @@ public enum MDP3Template: UInt16, CaseIterable, Sendable {
 
     /// Dimension-header sizes of the template's groups, in schema order (3 = groupSize,
     /// 8 = groupSize8Byte).
-    public var groupHeaderSizes: [Int] {
+    public var groupHeaderSizes: [Int] { (0..<groupCount).map(groupHeaderSize) }
+
+    /// Number of repeating groups (no allocation: used on the hot path).
+    @inlinable public var groupCount: Int {
         switch self {
-        case .adminHeartbeat, .securityStatus: []
-        case .book, .tradeSummary: [3, 8]
-        case .definition: [3, 3, 3, 3]
-        default: [3]
+        case .adminHeartbeat, .securityStatus: 0
+        case .book, .tradeSummary: 2
+        case .definition: 4
+        default: 1
         }
+    }
+
+    /// Dimension-header size of group `index`: 8 for the `NoOrderIDEntries` of 46 and 48, else 3.
+    @inlinable public func groupHeaderSize(_ index: Int) -> Int {
+        (self == .book || self == .tradeSummary) && index == 1 ? 8 : 3
     }
 
     /// v13 entry block lengths of the groups, in schema order.

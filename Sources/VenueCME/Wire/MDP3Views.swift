@@ -142,7 +142,8 @@ public struct MDP3PacketView {
         let end = message.size
         var position = MDP3.messageHeaderSize + message.blockLength
         guard position <= end, message.blockLength >= minimumRootLength(template) else { return false }
-        for headerSize in template.groupHeaderSizes {
+        for index in 0..<template.groupCount {
+            let headerSize = template.groupHeaderSize(index)
             guard position + headerSize <= end else { return false }
             let group = SBEGroup(header: message.base + position, headerSize: headerSize)
             position += headerSize + group.entryBlockLength * group.count

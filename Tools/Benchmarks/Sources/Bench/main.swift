@@ -13,6 +13,12 @@ let machine = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
     .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
 print("ComputeFeed benchmarks: \(machine), \(ProcessInfo.processInfo.activeProcessorCount) cores, median of \(repetitions)\n")
 
-TickFormatBenchmarks.run(&harness)
-PacketCaptureBenchmarks.run(&harness)
+/// `--filter WORD` runs only the benchmark groups whose name contains WORD (dbn, pcap, cme).
+let filter = CommandLine.arguments.firstIndex(of: "--filter").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+}
+func selected(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
+if selected("dbn") { TickFormatBenchmarks.run(&harness) }
+if selected("pcap") { PacketCaptureBenchmarks.run(&harness) }
+if selected("cme") { CMEBenchmarks.run(&harness) }
 harness.printTable()

@@ -32,3 +32,40 @@ int64_t cb_walk_pcap(const char *path, uint64_t *bytes) {
     *bytes = total;
     return n;
 }
+
+int64_t cb_walk_mdp3(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *entries) {
+    int64_t sum = 0;
+    uint64_t n_entries = 0;
+    size_t base = 0;
+    for (size_t p = 0; p < count; p++) {
+        const uint8_t *packet = bytes + base;
+        size_t len = lengths[p];
+        size_t off = 12;
+        while (off + 10 <= len) {
+            uint16_t size, block, tmpl;
+            memcpy(&size, packet + off, 2);
+            memcpy(&block, packet + off + 2, 2);
+            memcpy(&tmpl, packet + off + 4, 2);
+            if (size < 10 || off + size > len) break;
+            if (tmpl == 46) {
+                const uint8_t *g = packet + off + 10 + block;
+                uint16_t eblock;
+                memcpy(&eblock, g, 2);
+                uint8_t n = g[2];
+                const uint8_t *e = g + 3;
+                for (uint8_t i = 0; i < n; i++, e += eblock) {
+                    int64_t px;
+                    int32_t sz;
+                    memcpy(&px, e, 8);
+                    memcpy(&sz, e + 8, 4);
+                    sum += px + sz;
+                    n_entries++;
+                }
+            }
+            off += size;
+        }
+        base += len;
+    }
+    *entries = n_entries;
+    return sum;
+}

@@ -10,4 +10,9 @@ uint64_t cb_walk_dbn_records(const uint8_t *bytes, size_t count);
 /// Reads every packet of a capture with libpcap's pcap_next_ex and sums captured lengths: the floor
 /// for any pcap reader built on libpcap. Returns the packet count, or -1 if the file cannot be opened.
 int64_t cb_walk_pcap(const char *path, uint64_t *bytes);
+
+/// The MDP 3.0 parse floor: walks `count` packets (concatenated in `bytes`, lengths in `lengths`),
+/// every message header by MsgSize, and for template 46 every NoMDEntries entry's price and size,
+/// summing them. Returns the sum; `*entries` is set to the number of book entries read.
+int64_t cb_walk_mdp3(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *entries);
 #endif

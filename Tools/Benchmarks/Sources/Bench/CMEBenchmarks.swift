@@ -1,0 +1,66 @@
+import CBaselines
+import ComputeFeed
+import ExchangeSim
+import FeedEngine
+import VenueCME
+
+/// Decode + arbitrate + book + normalize a simulated capture held in memory, one core, against a
+/// C loop that walks the same packets and message headers and reads every book entry's price and
+/// size (the parse floor).
+enum CMEBenchmarks {
+    static func run(_ harness: inout Harness) {
+        let config = CMESimulationConfig(seed: 99, durationNs: 120_000_000_000, eventsPerSecond: 4000,
+                                         snapshotLoopIntervalNs: 10_000_000_000)
+        let simulation = CMESimulator.run(config)
+        // Incremental packets of both lines, in arrival order (the B copies are arbitrated away).
+        let incremental = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .incremental }
+        var flat: [UInt8] = []
+        var lengths: [UInt32] = []
+        var lines: [Int] = []
+        var stamps: [UInt64] = []
+        for d in incremental {
+            flat += d.payload
+            lengths.append(UInt32(d.payload.count))
+            lines.append(d.line)
+            stamps.append(d.tsRecv)
+        }
+        let definitions = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .definition }.prefix(3)
+        var floorEntries: UInt64 = 0
+        var sink: Int64 = 0
+
+        func runHandler(_ schemas: SchemaSelection) -> Int {
+            let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: schemas), sink: CountingSink())
+            for d in definitions { d.payload.withUnsafeBytes { handler.receive($0, feed: .definition, line: 0, tsRecv: 0) } }
+            flat.withUnsafeBytes { all in
+                var offset = 0
+                for i in 0..<lengths.count {
+                    let n = Int(lengths[i])
+                    handler.receive(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]), feed: .incremental,
+                                    line: lines[i], tsRecv: stamps[i])
+                    offset += n
+                }
+            }
+            handler.finish()
+            return handler.sink.total
+        }
+        let floor = {
+            flat.withUnsafeBytes { all in
+                lengths.withUnsafeBufferPointer { l in
+                    sink &+= cb_walk_mdp3(all.baseAddress!.assumingMemoryBound(to: UInt8.self), l.baseAddress!, l.count, &floorEntries)
+                }
+            }
+        }
+        floor()
+        // Book updates: the 46 entries of the packets the handler processes (one line's worth).
+        let updates = Int(floorEntries) / 2
+        let top = harness.measure({ sink &+= Int64(runHandler([.mbp1, .trades])) }, baseline: floor)
+        harness.report("CME: decode+arbitrate+book, mbp-1 + trades", units: updates, unitName: "book updates",
+                       subject: top.subject, baselineName: "C parse floor, same packets", baseline: top.baseline,
+                       target: ">= 10 M/s, <= 4x")
+        let deep = harness.measure({ sink &+= Int64(runHandler([.mbp10, .trades])) }, baseline: floor)
+        harness.report("CME: decode+arbitrate+book, mbp-10 + trades", units: updates, unitName: "book updates",
+                       subject: deep.subject, baselineName: "C parse floor, same packets", baseline: deep.baseline,
+                       target: ">= 5 M/s")
+        if sink == 42 { print("") }
+    }
+}
