@@ -36,8 +36,9 @@ public struct BookSide: Equatable, Sendable {
     }
 
     /// Level at 0-based index `i` (empty past `count`).
-    @inlinable public subscript(i: Int) -> PriceLevel { levels[i] }
-    @inlinable public var best: PriceLevel { levels[0] }
+    /// Reads through a borrowed span: subscripting the InlineArray directly copies all ten levels.
+    @inlinable public subscript(i: Int) -> PriceLevel { levels.span[i] }
+    @inlinable public var best: PriceLevel { levels.span[0] }
 
     /// New at 1-based `level`: levels at and below move down, the last falls off.
     @inlinable

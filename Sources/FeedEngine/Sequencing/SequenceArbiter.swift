@@ -134,6 +134,21 @@ public struct SequenceArbiter {
         declareGaps(now: tsRecv, body)
     }
 
+    /// Whether numbers `sequence..<sequence+count` were all processed already: such a copy can be
+    /// counted and dropped without validating it (cheap pre-check for the other line's copies).
+    @inlinable public func isOldDuplicate(sequence: UInt64, count: Int) -> Bool {
+        guard let next = expected else { return false }
+        return sequence &+ UInt64(count) &- 1 < next
+    }
+
+    /// Counts a copy that `isOldDuplicate` said was already processed.
+    public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
+        lines[line].received += 1
+        lastSeen[line] = tsRecv
+        frontier[line] = max(frontier[line] ?? 0, sequence + UInt64(count) - 1)
+        duplicate(line: line, sequence: sequence, count: count)
+    }
+
     /// A heartbeat on `line` showing it has passed every number up to `passed` (nil: it shows
     /// nothing, e.g. the line's first heartbeat before any number).
     public mutating func heartbeat(line: Int, passed: UInt64?, tsRecv: UInt64, _ body: (Event) -> Void) {

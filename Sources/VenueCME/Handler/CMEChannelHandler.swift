@@ -1,5 +1,5 @@
 public import FeedEngine
-import TickFormat
+public import TickFormat
 
 /// The feeds of one MDP 3.0 channel (specs/cme-mdp3.md §2).
 public enum CMEFeed: Int, Sendable, CaseIterable, CustomStringConvertible {
@@ -76,7 +76,11 @@ public struct CMEChannelStats: Sendable {
 public final class CMEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) public var sink: Sink
     public let configuration: CMEChannelConfiguration
-    @exclusivity(unchecked) public internal(set) var instruments: [CMEInstrument] = []
+    /// Hot per-instrument state, updated in place (see `SlotArray`).
+    let instruments = SlotArray<CMEInstrument>()
+    /// Cold per-instrument data, parallel to `instruments`.
+    var definitions: [InstrumentDefMsg] = []
+    @exclusivity(unchecked) var statistics: [CMEStatistics] = []
     @exclusivity(unchecked) public internal(set) var stats = CMEChannelStats()
     /// Arbitration of the incremental feed (lines A and B).
     @exclusivity(unchecked) public private(set) var incremental: SequenceArbiter
@@ -94,6 +98,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var currentDelta: Int32 = 0
     @exclusivity(unchecked) var currentPayload: UnsafeRawBufferPointer?
     @exclusivity(unchecked) var currentQueued = false
+    /// Start of the datagram being received when validation found every message well formed.
+    @exclusivity(unchecked) var cleanPayload: UnsafeRawPointer?
+    @exclusivity(unchecked) var currentClean = false
 
     var freshStart: Bool?
     var skippedSecurityIDs: Set<Int32> = []
@@ -129,22 +136,42 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     public var activeInstruments: [CMEInstrument] { instruments.indices.filter { active[$0] }.map { instruments[$0] } }
 
+    /// The DBN definition of an instrument.
+    public func definition(securityID: Int32) -> InstrumentDefMsg? {
+        guard let slot = table.slot(of: securityID), active[slot] else { return nil }
+        return definitions[slot]
+    }
+
     // MARK: - Input
 
     /// One datagram of `feed` from `line` (0 = A, 1 = B), received at `tsRecv`.
     public func receive(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
         lastTsRecv = max(lastTsRecv, tsRecv)
-        if case .failure(let why) = MDP3PacketView.validate(payload) {
+        // The other line's copy of a packet already processed: count it, skip validation.
+        if feed == .incremental, payload.count >= MDP3.packetHeaderSize {
+            let sequence = UInt64(MDP3PacketView(unchecked: payload).msgSeqNum)
+            if incremental.isOldDuplicate(sequence: sequence, count: 1) {
+                return incremental.countDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv)
+            }
+        }
+        let summary: MDP3PacketView.Summary
+        switch MDP3PacketView.validate(payload) {
+        case .failure(let why):
             stats.malformedDatagrams[feed, default: [0, 0]][min(line, 1)] += 1
             stats.malformedReasons[why.rawValue, default: 0] += 1
             return
+        case .success(let s):
+            summary = s
         }
         let packet = MDP3PacketView(unchecked: payload)
         switch feed {
         case .incremental:
+            // Its messages need no second bounds walk when validation found them all well formed.
+            cleanPayload = summary.malformedMessages == 0 ? payload.baseAddress : nil
             incremental.receive(payload, line: line, sequence: UInt64(packet.msgSeqNum), count: 1, tsRecv: tsRecv) {
                 self.handle($0)
             }
+            cleanPayload = nil
         case .snapshot:
             if isRecovering { processSnapshotPacket(packet, tsRecv: tsRecv) }
         case .definition:
@@ -189,6 +216,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         currentDelta = Int32(clamping: Int64(bitPattern: tsRecv &- packet.sendingTime))
         currentPayload = payload
         currentQueued = false
+        currentClean = payload.baseAddress == cleanPayload
         if isRecovering { enqueueCurrent() }
         packet.forEachMessage { processMessage($0) }
         currentPayload = nil
@@ -205,7 +233,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     func processMessage(_ m: MDP3MessageView) {
-        guard let template = MDP3PacketView.isUsable(m) else {
+        guard let template = currentClean ? m.template : MDP3PacketView.isUsable(m) else {
             if m.template == nil { stats.unknownTemplates += 1 } else { stats.malformedMessages += 1 }
             return
         }
@@ -302,7 +330,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         for i in 0..<group.count {
             let entry = group[i]
             guard let slot = slot(for: entry.i32(4)), admit(slot, entry.u32(8)) else { continue }
-            applyStatistic(&instruments[slot], slot: slot, type: CMEMapping.electronicVolumeStat, price: undefPrice,
+            applyStatistic(&statistics[slot], securityID: instruments[slot].securityID, slot: slot, type: CMEMapping.electronicVolumeStat, price: undefPrice,
                            quantity: quantity64(entry.i32(0)), tsRef: undefTimestamp, flags: 0,
                            updateAction: entry.u8(12), transactTime: m.transactTime, emit: true)
         }
@@ -313,7 +341,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         for i in 0..<group.count {
             let entry = group[i]
             guard let slot = slot(for: entry.i32(8)), admit(slot, entry.u32(12)) else { continue }
-            applySessionStatistic(&instruments[slot], slot: slot, entry, transactTime: m.transactTime, emit: true)
+            applySessionStatistic(&statistics[slot], securityID: instruments[slot].securityID, slot: slot, entry, transactTime: m.transactTime, emit: true)
         }
     }
 
@@ -322,7 +350,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         for i in 0..<group.count {
             let entry = group[i]
             guard let slot = slot(for: entry.i32(12)), admit(slot, entry.u32(16)) else { continue }
-            applyDailyStatistic(&instruments[slot], slot: slot, entry, transactTime: m.transactTime, emit: true)
+            applyDailyStatistic(&statistics[slot], securityID: instruments[slot].securityID, slot: slot, entry, transactTime: m.transactTime, emit: true)
         }
     }
 
@@ -362,7 +390,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
                                    tradingEvent: CMEMapping.tradingEvent(r.u8(29)), isTrading: trading,
                                    isQuoting: quoting)
             instruments[slot].status = status
-            if r.u8(29) == SecurityTradingEvent.resetStatistics { instruments[slot].statistics.removeAll() }
+            if r.u8(29) == SecurityTradingEvent.resetStatistics { statistics[slot].removeAll() }
             if schemas.contains(.status) { stage(status, slot: slot) }
         }
     }
@@ -375,7 +403,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         stats.channelResets += 1
         notice(tsRecv: currentTsRecv, "reset feed=incremental reason=channel_reset channel=\(configuration.channelID)")
         for slot in instruments.indices where active[slot] {
-            instruments[slot].clearState()
+            instruments[slot].clearBooks()
+            statistics[slot].removeAll()
             instruments[slot].lastRptSeq = 0
             instruments[slot].lastLiveRptSeq = 0
             instruments[slot].baselineKnown = true
@@ -499,7 +528,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
-    func applySessionStatistic(_ inst: inout CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64, emit: Bool) {
+    func applySessionStatistic(_ stats: inout CMEStatistics, securityID: Int32, slot: Int, _ e: SBEBlock, transactTime: UInt64,
+                               emit: Bool) {
         let price = e.i64(0)
         let size = e.i32(19)
         let type: StatType
@@ -519,43 +549,44 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         case MDEntryType.sessionLowOffer: type = .lowestOffer
         default: return
         }
-        applyStatistic(&inst, slot: slot, type: type, price: price, quantity: quantityValue, tsRef: undefTimestamp,
+        applyStatistic(&stats, securityID: securityID, slot: slot, type: type, price: price, quantity: quantityValue, tsRef: undefTimestamp,
                        flags: 0, updateAction: e.u8(17), transactTime: transactTime, emit: emit)
     }
 
-    func applyDailyStatistic(_ inst: inout CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64, emit: Bool) {
+    func applyDailyStatistic(_ stats: inout CMEStatistics, securityID: Int32, slot: Int, _ e: SBEBlock, transactTime: UInt64,
+                             emit: Bool) {
         let tsRef = CMEMapping.dateNs(e.u16(20))
         let size = e.i32(8)
         switch e.u8(24) {
         case MDEntryType.settlementPrice:
             let settl = e.u8(22, null: 0)
-            applyStatistic(&inst, slot: slot, type: .settlementPrice, price: e.i64(0), quantity: undefStatQuantity,
+            applyStatistic(&stats, securityID: securityID, slot: slot, type: .settlementPrice, price: e.i64(0), quantity: undefStatQuantity,
                            tsRef: tsRef, flags: settl & SettlPriceType.finalDaily != 0 ? StatMsg.settlementFinal : 0,
                            updateAction: e.u8(23), transactTime: transactTime, emit: emit)
         case MDEntryType.clearedVolume:
-            applyStatistic(&inst, slot: slot, type: .clearedVolume, price: undefPrice, quantity: quantity64(size),
+            applyStatistic(&stats, securityID: securityID, slot: slot, type: .clearedVolume, price: undefPrice, quantity: quantity64(size),
                            tsRef: tsRef, flags: 0, updateAction: e.u8(23), transactTime: transactTime, emit: emit)
         case MDEntryType.openInterest:
-            applyStatistic(&inst, slot: slot, type: .openInterest, price: undefPrice, quantity: quantity64(size),
+            applyStatistic(&stats, securityID: securityID, slot: slot, type: .openInterest, price: undefPrice, quantity: quantity64(size),
                            tsRef: tsRef, flags: 0, updateAction: e.u8(23), transactTime: transactTime, emit: emit)
         case MDEntryType.fixingPrice:
-            applyStatistic(&inst, slot: slot, type: .fixingPrice, price: e.i64(0), quantity: undefStatQuantity,
+            applyStatistic(&stats, securityID: securityID, slot: slot, type: .fixingPrice, price: e.i64(0), quantity: undefStatQuantity,
                            tsRef: tsRef, flags: 0, updateAction: e.u8(23), transactTime: transactTime, emit: emit)
         default:
             return
         }
     }
 
-    func applyStatistic(_ inst: inout CMEInstrument, slot: Int, type: StatType, price: Int64, quantity: Int64,
-                        tsRef: UInt64, flags: UInt8, updateAction: UInt8, transactTime: UInt64, emit: Bool) {
+    func applyStatistic(_ stats: inout CMEStatistics, securityID: Int32, slot: Int, type: StatType, price: Int64,
+                        quantity: Int64, tsRef: UInt64, flags: UInt8, updateAction: UInt8, transactTime: UInt64, emit: Bool) {
         let delete = updateAction == MDUpdateAction.delete.rawValue
         if delete {
-            inst.statistics[type.rawValue] = nil
+            stats[type.rawValue] = nil
         } else {
-            inst.statistics[type.rawValue] = .init(price: price, quantity: quantity)
+            stats[type.rawValue] = .init(price: price, quantity: quantity)
         }
         guard emit, schemas.contains(.statistics) else { return }
-        stage(StatMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: inst.securityID), tsEvent: transactTime,
+        stage(StatMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: securityID), tsEvent: transactTime,
                       tsRecv: currentTsRecv, tsRef: tsRef, price: price, quantity: quantity, sequence: currentSeq,
                       tsInDelta: currentDelta, statType: type, channelID: 0,
                       updateAction: delete ? StatMsg.updateDelete : StatMsg.updateNew, statFlags: flags), slot: slot)

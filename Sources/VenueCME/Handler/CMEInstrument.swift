@@ -1,13 +1,14 @@
 public import FeedEngine
 public import TickFormat
 
-/// Everything the handler knows about one instrument of a channel.
-public struct CMEInstrument {
+/// The hot state of one instrument: books, sequence and staleness. It holds no references (the
+/// symbol is a fixed C string), so reading it from the handler's array costs no retain/release;
+/// the definition and the statistics live in parallel arrays of the handler (cold data).
+public struct CMEInstrument: Sendable {
     public let securityID: Int32
-    public internal(set) var definition: InstrumentDefMsg
-    public internal(set) var symbol: String
-    public internal(set) var securityGroup: String
-    public internal(set) var asset: String
+    var symbolText: CString<21>
+    var groupText: CString<7>
+    var assetText: CString<7>
     /// The outright book (depth from MDFeedType GBX, 10 for this project).
     public internal(set) var book: LevelBook
     /// The implied book (depth from GBI, 2), kept apart from the outright book (DESIGN.md).
@@ -22,23 +23,19 @@ public struct CMEInstrument {
     public internal(set) var isStale = false
     /// After a gap, not yet proven continuous by its next RptSeq.
     public internal(set) var isUnverified = false
-    /// Last value of each statistic (stat_type → price, quantity), to publish only changes after recovery.
-    var statistics: [UInt16: StatValue] = [:]
     public internal(set) var status: StatusMsg?
     /// TransactTime of the last event applied to the book (live or replayed).
     public internal(set) var lastTransactTime: UInt64 = 0
 
-    struct StatValue: Equatable {
-        var price: Int64
-        var quantity: Int64
-    }
+    public var symbol: String { symbolText.string }
+    public var securityGroup: String { groupText.string }
+    public var asset: String { assetText.string }
 
-    init(definition: Definition54, tsRecv: UInt64) {
+    init(definition: Definition54) {
         securityID = definition.securityID
-        self.definition = CMEMapping.definition(definition, tsRecv: tsRecv)
-        symbol = definition.symbol
-        securityGroup = definition.securityGroup
-        asset = definition.asset
+        symbolText = (try? CString(validating: definition.symbol)) ?? CString()
+        groupText = (try? CString(validating: definition.securityGroup)) ?? CString()
+        assetText = (try? CString(validating: definition.asset)) ?? CString()
         book = LevelBook(depth: min(10, max(1, definition.outrightDepth == 0 ? 10 : definition.outrightDepth)))
         implied = LevelBook(depth: min(10, max(0, definition.impliedDepth)))
     }
@@ -46,9 +43,17 @@ public struct CMEInstrument {
     /// Whether a record of this instrument must carry F_MAYBE_BAD_BOOK.
     @inlinable var badBookFlag: RecordFlags { isStale ? .maybeBadBook : [] }
 
-    mutating func clearState() {
+    mutating func clearBooks() {
         book.clear()
         implied.clear()
-        statistics.removeAll()
     }
 }
+
+/// The last value of one statistic (stat_type → price, quantity), kept to publish only the values a
+/// recovery changed.
+struct CMEStatValue: Equatable {
+    var price: Int64
+    var quantity: Int64
+}
+
+typealias CMEStatistics = [UInt16: CMEStatValue]

@@ -33,7 +33,7 @@ extension CMEChannelHandler {
         if definition.securityUpdateAction == UInt8(ascii: "D") {
             guard let slot = table.slot(of: securityID), active[slot] else { return }
             active[slot] = false
-            var deleted = instruments[slot].definition
+            var deleted = definitions[slot]
             deleted.securityUpdateAction = UInt8(ascii: "D")
             deleted.tsRecv = tsRecv
             if schemas.contains(.definition) { stager.stage(deleted, slot: slot) }
@@ -43,23 +43,27 @@ extension CMEChannelHandler {
         let record = CMEMapping.definition(definition, tsRecv: tsRecv)
         if let slot = table.slot(of: securityID), active[slot] {
             // Known: publish only a real change (the loop repeats every definition).
-            var old = instruments[slot].definition
+            var old = definitions[slot]
             old.tsRecv = record.tsRecv
             old.securityUpdateAction = record.securityUpdateAction
             guard old != record else { return }
-            instruments[slot].definition = record
+            definitions[slot] = record
             if schemas.contains(.definition) { stager.stage(record, slot: slot) }
             return
         }
-        var instrument = CMEInstrument(definition: definition, tsRecv: tsRecv)
+        var instrument = CMEInstrument(definition: definition)
         let slot: Int
         if let reused = table.slot(of: securityID) {
             slot = reused
             instruments[slot] = instrument
+            definitions[slot] = record
+            statistics[slot] = [:]
             active[slot] = true
         } else {
             slot = instruments.count
             instruments.append(instrument)
+            definitions.append(record)
+            statistics.append([:])
             active.append(true)
             table.insert(securityID, slot: slot)
         }
@@ -163,19 +167,22 @@ extension CMEChannelHandler {
         guard sync + 1 >= queueStartSeq else { return }
 
         var candidate = live
-        candidate.clearState()
-        load(snapshot, into: &candidate)
+        candidate.clearBooks()
+        var candidateStats = CMEStatistics()
+        load(snapshot, into: &candidate, statistics: &candidateStats)
         candidate.lastRptSeq = snapshot.rptSeq
         candidate.baselineKnown = true
         candidate.lastTransactTime = snapshot.transactTime
         for packet in recoveryQueue where packet.sequence > sync {
-            let continuous = packet.bytes.withUnsafeBytes { replay($0, into: &candidate, slot: slot) }
+            let continuous = packet.bytes.withUnsafeBytes { replay($0, into: &candidate, statistics: &candidateStats, slot: slot) }
             guard continuous else { return }  // wait for the next loop
         }
         let changed = candidate.book != live.book || candidate.implied != live.implied
         candidate.isStale = false
         candidate.isUnverified = false
         instruments[slot] = candidate
+        let statisticsBefore = statistics[slot]
+        statistics[slot] = candidateStats
         stats.instrumentRecoveries += 1
 
         let wasOpen = eventOpen
@@ -186,7 +193,7 @@ extension CMEChannelHandler {
         if live.isStale || changed {
             publishSnapshot(slot: slot, tsEvent: candidate.lastTransactTime, sequence: snapshot.lastMsgSeqNumProcessed)
         }
-        publishChangedStatistics(slot: slot, before: live.statistics, tsEvent: snapshot.transactTime)
+        publishChangedStatistics(slot: slot, before: statisticsBefore, tsEvent: snapshot.transactTime)
         if let status = candidate.status, status != live.status, schemas.contains(.status) {
             var republished = status
             republished.tsRecv = tsRecv
@@ -198,7 +205,7 @@ extension CMEChannelHandler {
     }
 
     /// A snapshot's entries into an emptied instrument.
-    func load(_ snapshot: Snapshot52, into inst: inout CMEInstrument) {
+    func load(_ snapshot: Snapshot52, into inst: inout CMEInstrument, statistics: inout CMEStatistics) {
         for e in snapshot.entries {
             let level = PriceLevel(price: e.price, size: UInt32(clamping: quantity(e.size)),
                                    orders: UInt32(clamping: quantity(e.numberOfOrders)))
@@ -210,18 +217,18 @@ extension CMEChannelHandler {
             case MDEntryType.impliedOffer: inst.implied.asks.set(level, at: position)
             case MDEntryType.openPrice:
                 let type: StatType = e.openCloseSettlFlag == 5 ? .indicativeOpeningPrice : .openingPrice
-                inst.statistics[type.rawValue] = .init(price: e.price, quantity: e.openCloseSettlFlag == 5 ? quantity64(e.size) : undefStatQuantity)
-            case MDEntryType.sessionHigh: inst.statistics[StatType.tradingSessionHighPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
-            case MDEntryType.sessionLow: inst.statistics[StatType.tradingSessionLowPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
-            case MDEntryType.vwap: inst.statistics[StatType.vwap.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
-            case MDEntryType.sessionHighBid: inst.statistics[StatType.highestBid.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
-            case MDEntryType.sessionLowOffer: inst.statistics[StatType.lowestOffer.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
-            case MDEntryType.settlementPrice: inst.statistics[StatType.settlementPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
-            case MDEntryType.clearedVolume: inst.statistics[StatType.clearedVolume.rawValue] = .init(price: undefPrice, quantity: quantity64(e.size))
-            case MDEntryType.openInterest: inst.statistics[StatType.openInterest.rawValue] = .init(price: undefPrice, quantity: quantity64(e.size))
-            case MDEntryType.fixingPrice: inst.statistics[StatType.fixingPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
+                statistics[type.rawValue] = .init(price: e.price, quantity: e.openCloseSettlFlag == 5 ? quantity64(e.size) : undefStatQuantity)
+            case MDEntryType.sessionHigh: statistics[StatType.tradingSessionHighPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
+            case MDEntryType.sessionLow: statistics[StatType.tradingSessionLowPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
+            case MDEntryType.vwap: statistics[StatType.vwap.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
+            case MDEntryType.sessionHighBid: statistics[StatType.highestBid.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
+            case MDEntryType.sessionLowOffer: statistics[StatType.lowestOffer.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
+            case MDEntryType.settlementPrice: statistics[StatType.settlementPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
+            case MDEntryType.clearedVolume: statistics[StatType.clearedVolume.rawValue] = .init(price: undefPrice, quantity: quantity64(e.size))
+            case MDEntryType.openInterest: statistics[StatType.openInterest.rawValue] = .init(price: undefPrice, quantity: quantity64(e.size))
+            case MDEntryType.fixingPrice: statistics[StatType.fixingPrice.rawValue] = .init(price: e.price, quantity: undefStatQuantity)
             case MDEntryType.electronicVolume:
-                inst.statistics[CMEMapping.electronicVolumeStat.rawValue] = .init(price: undefPrice, quantity: quantity64(e.size))
+                statistics[CMEMapping.electronicVolumeStat.rawValue] = .init(price: undefPrice, quantity: quantity64(e.size))
             default: break
             }
         }
@@ -234,7 +241,8 @@ extension CMEChannelHandler {
     }
 
     /// Applies `inst`'s entries of one queued packet silently; false when its RptSeq jumps.
-    func replay(_ payload: UnsafeRawBufferPointer, into inst: inout CMEInstrument, slot: Int) -> Bool {
+    func replay(_ payload: UnsafeRawBufferPointer, into inst: inout CMEInstrument, statistics: inout CMEStatistics,
+                slot: Int) -> Bool {
         var continuous = true
         let id = inst.securityID
         func admitReplay(_ rpt: UInt32) -> Bool {
@@ -257,17 +265,17 @@ extension CMEChannelHandler {
             case .volume:
                 let g = m.firstGroup
                 for i in 0..<g.count where continuous && g[i].i32(4) == id && admitReplay(g[i].u32(8)) {
-                    inst.statistics[CMEMapping.electronicVolumeStat.rawValue] = .init(price: undefPrice, quantity: quantity64(g[i].i32(0)))
+                    statistics[CMEMapping.electronicVolumeStat.rawValue] = .init(price: undefPrice, quantity: quantity64(g[i].i32(0)))
                 }
             case .sessionStatistics:
                 let g = m.firstGroup
                 for i in 0..<g.count where continuous && g[i].i32(8) == id && admitReplay(g[i].u32(12)) {
-                    applySessionStatistic(&inst, slot: slot, g[i], transactTime: m.transactTime, emit: false)
+                    applySessionStatistic(&statistics, securityID: id, slot: slot, g[i], transactTime: m.transactTime, emit: false)
                 }
             case .dailyStatistics:
                 let g = m.firstGroup
                 for i in 0..<g.count where continuous && g[i].i32(12) == id && admitReplay(g[i].u32(16)) {
-                    applyDailyStatistic(&inst, slot: slot, g[i], transactTime: m.transactTime, emit: false)
+                    applyDailyStatistic(&statistics, securityID: id, slot: slot, g[i], transactTime: m.transactTime, emit: false)
                 }
             default:
                 break
@@ -283,7 +291,8 @@ extension CMEChannelHandler {
             && (instruments[slot].isStale || instruments[slot].isUnverified)
         {
             let wasStale = instruments[slot].isStale
-            instruments[slot].clearState()
+            instruments[slot].clearBooks()
+            statistics[slot].removeAll()
             instruments[slot].baselineKnown = false
             instruments[slot].isStale = false
             instruments[slot].isUnverified = false
@@ -325,10 +334,10 @@ extension CMEChannelHandler {
     }
 
     /// After a recovery, the statistics whose value the snapshot changed.
-    func publishChangedStatistics(slot: Int, before: [UInt16: CMEInstrument.StatValue], tsEvent: UInt64) {
+    func publishChangedStatistics(slot: Int, before: CMEStatistics, tsEvent: UInt64) {
         guard schemas.contains(.statistics) else { return }
         let inst = instruments[slot]
-        for (type, value) in inst.statistics.sorted(by: { $0.key < $1.key }) where before[type] != value {
+        for (type, value) in statistics[slot].sorted(by: { $0.key < $1.key }) where before[type] != value {
             stager.stage(StatMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: inst.securityID),
                                  tsEvent: tsEvent, tsRecv: currentTsRecv, price: value.price, quantity: value.quantity,
                                  sequence: 0, statType: StatType(rawValue: type), channelID: 0), slot: slot)

@@ -3,6 +3,7 @@ import ComputeFeed
 import ExchangeSim
 import FeedEngine
 import VenueCME
+import Foundation
 
 /// Decode + arbitrate + book + normalize a simulated capture held in memory, one core, against a
 /// C loop that walks the same packets and message headers and reads every book entry's price and
@@ -51,6 +52,12 @@ enum CMEBenchmarks {
             }
         }
         floor()
+        if let n = ProcessInfo.processInfo.environment["CFEED_PROFILE_CME"].flatMap(Int.init) {
+            // Profiling mode: only the handler, n times (for perf / callgrind).
+            for _ in 0..<n { sink &+= Int64(runHandler([.mbp1, .trades])) }
+            print("profiled \(n) runs of \(Int(floorEntries) / 2) updates")
+            return
+        }
         // Book updates: the 46 entries of the packets the handler processes (one line's worth).
         let updates = Int(floorEntries) / 2
         let top = harness.measure({ sink &+= Int64(runHandler([.mbp1, .trades])) }, baseline: floor)
