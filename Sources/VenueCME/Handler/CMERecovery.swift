@@ -151,9 +151,34 @@ extension CMEChannelHandler {
         if closed != nil { seenInSnapshotCycle.removeAll() }
         stats.snapshotPacketsUsed += 1
         packet.forEachMessage { m in
-            guard MDP3PacketView.isUsable(m) == .snapshot, case .snapshot(let snapshot)? = MDP3Message.decode(m) else { return }
-            applySnapshot(snapshot, tsRecv: tsRecv)
+            switch MDP3Message.decode(m) {
+            case .snapshot(let snapshot)?: applySnapshot(snapshot, tsRecv: tsRecv)
+            case .snapshotOrderBook(let orders)?: publishOrderSnapshot(orders, tsRecv: tsRecv)
+            default: break
+            }
         }
+    }
+
+    /// SnapshotFullRefreshOrderBook53 → MBO records for an instrument being recovered: a clear
+    /// (`R`) with the first chunk, then one `A` per order, all F_SNAPSHOT. MBO has no RptSeq, so the
+    /// MBO stream of such an instrument restarts from the snapshot (§9.2 rule 4).
+    func publishOrderSnapshot(_ snapshot: SnapshotOrderBook53, tsRecv: UInt64) {
+        guard schemas.contains(.mbo), let slot = table.slot(of: snapshot.securityID), active[slot],
+              instruments[slot].isStale || instruments[slot].isUnverified else { return }
+        let wasOpen = eventOpen
+        let id = UInt32(bitPattern: snapshot.securityID)
+        if snapshot.currentChunk <= 1 {
+            stage(MboMsg(publisherID: publisherID, instrumentID: id, tsEvent: snapshot.transactTime, orderID: 0,
+                         price: undefPrice, size: 0, flags: .snapshot, channelID: 0, action: .clear, side: .none,
+                         tsRecv: tsRecv, sequence: snapshot.lastMsgSeqNumProcessed), slot: slot)
+        }
+        for order in snapshot.entries {
+            stage(MboMsg(publisherID: publisherID, instrumentID: id, tsEvent: snapshot.transactTime, orderID: order.orderID,
+                         price: order.price, size: UInt32(clamping: max(0, order.displayQty)), flags: .snapshot,
+                         channelID: 0, action: .add, side: CMEMapping.side(entryType: order.entryType), tsRecv: tsRecv,
+                         sequence: snapshot.lastMsgSeqNumProcessed), slot: slot)
+        }
+        releaseIfNoEventOpen(wasOpen: wasOpen)
     }
 
     /// §9.3 step 4–5 for one instrument.
