@@ -1,5 +1,7 @@
 /// The umbrella module strategies import: `import ComputeFeed` brings in the tick format, packet
-/// capture and (as they land) the feed engine, rings and archive.
+/// capture, the feed engine and the venue handlers (and, as they land, the rings and archive).
 @_exported public import ByteIO
 @_exported public import TickFormat
 @_exported public import PacketCapture
+@_exported public import FeedEngine
+@_exported public import VenueCME
