@@ -3,9 +3,9 @@
 /// copy-on-write uniqueness (an Array element inside a class may be copied out and back). Owned
 /// by one handler, driven by one thread.
 public final class SlotArray<Element> {
-    @usableFromInline var base: UnsafeMutablePointer<Element>
-    @usableFromInline var capacity: Int
-    public private(set) var count = 0
+    @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<Element>
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
+    @exclusivity(unchecked) public private(set) var count = 0
 
     public init(capacity: Int = 16) {
         self.capacity = max(1, capacity)

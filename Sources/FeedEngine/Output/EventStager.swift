@@ -6,72 +6,128 @@ public import TickFormat
 /// non-decreasing across instruments. Records without flags (status, statistics, definitions,
 /// system) pass through the same queue to keep their place.
 ///
-/// Storage is one reused byte arena; steady state allocates nothing.
-public struct EventStager {
-    private var arena: [UInt8] = []
-    private var offsets: [Int] = []
+/// Storage is one raw, 8-byte-aligned arena that only grows: staging a record is a copy into it,
+/// with no allocation, reference counting or copy-on-write check. Used by one thread.
+public final class EventStager {
+    @exclusivity(unchecked) @usableFromInline var arena: UnsafeMutableRawPointer
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
+    @exclusivity(unchecked) @usableFromInline var used = 0
+    @exclusivity(unchecked) @usableFromInline var records = 0
     /// Offset in `arena` of the last record per (instrument slot, stream), -1 when none.
-    private var lastRecord: [Int]
-    private var touched: [Int] = []
-    private static let streams = 4
+    @exclusivity(unchecked) @usableFromInline var lastRecord: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) @usableFromInline var keys: Int
+    @exclusivity(unchecked) @usableFromInline var touched: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) @usableFromInline var touchedCount = 0
+    @usableFromInline static let streams = 4
 
     public init(instrumentCapacity: Int = 64) {
-        arena.reserveCapacity(1 << 16)
-        lastRecord = Array(repeating: -1, count: max(1, instrumentCapacity) * Self.streams)
+        capacity = 1 << 16
+        arena = .allocate(byteCount: capacity, alignment: 8)
+        keys = max(1, instrumentCapacity) * Self.streams
+        lastRecord = .allocate(capacity: keys)
+        lastRecord.initialize(repeating: -1, count: keys)
+        touched = .allocate(capacity: keys)
     }
 
-    public var isEmpty: Bool { offsets.isEmpty }
-    public var count: Int { offsets.count }
+    deinit {
+        arena.deallocate()
+        lastRecord.deallocate()
+        touched.deallocate()
+    }
 
-    /// Stages `record` for the instrument in `slot` (an index the venue assigns, < capacity... grows).
+    public var isEmpty: Bool { records == 0 }
+    public var count: Int { records }
+
+    /// Stages `record` for the instrument in `slot` (any index the venue assigns).
     @inlinable
-    public mutating func stage<R: DBNRecord>(_ record: R, slot: Int) {
-        withUnsafeBytes(of: record) { stageBytes($0, slot: slot) }
+    public func stage<R: DBNRecord>(_ record: R, slot: Int) {
+        let size = MemoryLayout<R>.size
+        let offset = reserve(size)
+        (arena + offset).storeBytes(of: record, as: R.self)
+        track(offset: offset, rtype: record.header.rtype, slot: slot)
     }
 
-    public mutating func stageBytes(_ bytes: UnsafeRawBufferPointer, slot: Int) {
-        let offset = arena.count
-        arena.append(contentsOf: bytes)
-        offsets.append(offset)
-        guard let stream = Self.stream(of: RType(rawValue: bytes[1])) else { return }
-        let key = slot * Self.streams + stream
-        if key >= lastRecord.count { lastRecord += Array(repeating: -1, count: key + 1 - lastRecord.count + 64) }
-        if lastRecord[key] < 0 { touched.append(key) }
+    public func stageBytes(_ bytes: UnsafeRawBufferPointer, slot: Int) {
+        let offset = reserve(bytes.count)
+        (arena + offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        track(offset: offset, rtype: RType(rawValue: bytes[1]), slot: slot)
+    }
+
+    @inlinable
+    func reserve(_ size: Int) -> Int {
+        if used + size > capacity { grow(to: used + size) }
+        let offset = used
+        used += size
+        records += 1
+        return offset
+    }
+
+    @usableFromInline
+    func grow(to needed: Int) {
+        var bigger = capacity * 2
+        while bigger < needed { bigger *= 2 }
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: bigger, alignment: 8)
+        fresh.copyMemory(from: arena, byteCount: used)
+        arena.deallocate()
+        arena = fresh
+        capacity = bigger
+    }
+
+    @inlinable
+    func track(offset: Int, rtype: RType, slot: Int) {
+        let stream: Int
+        switch rtype {
+        case .mbp0: stream = 0
+        case .mbp1: stream = 1
+        case .mbp10: stream = 2
+        case .mbo: stream = 3
+        default: return
+        }
+        let key = slot &* Self.streams &+ stream
+        if key >= keys { growKeys(to: key + 1) }
+        if lastRecord[key] < 0 {
+            touched[touchedCount] = key
+            touchedCount += 1
+        }
         lastRecord[key] = offset
+    }
+
+    @usableFromInline
+    func growKeys(to needed: Int) {
+        let bigger = max(needed, keys * 2)
+        let fresh = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
+        fresh.initialize(from: lastRecord, count: keys)
+        (fresh + keys).initialize(repeating: -1, count: bigger - keys)
+        let freshTouched = UnsafeMutablePointer<Int>.allocate(capacity: bigger)
+        freshTouched.initialize(from: touched, count: touchedCount)
+        lastRecord.deallocate()
+        touched.deallocate()
+        lastRecord = fresh
+        touched = freshTouched
+        keys = bigger
     }
 
     /// Ends the event: marks each (instrument, stream)'s last record `F_LAST` when `eventEnded`,
     /// then sends every staged record to `sink`.
-    public mutating func flush<S: RecordSink>(into sink: inout S, eventEnded: Bool) {
-        if eventEnded {
-            for key in touched {
+    public func flush<S: RecordSink>(into sink: inout S, eventEnded: Bool) {
+        for i in 0..<touchedCount {
+            let key = touched[i]
+            if eventEnded {
                 let offset = lastRecord[key]
-                let flagsOffset = Self.flagsOffset(of: RType(rawValue: arena[offset + 1]))
-                arena[offset + flagsOffset] |= RecordFlags.last.rawValue
+                let flagsOffset = (arena + offset + 1).load(as: UInt8.self) == RType.mbo.rawValue ? 36 : 30
+                (arena + offset + flagsOffset).storeBytes(of: (arena + offset + flagsOffset).load(as: UInt8.self) | RecordFlags.last.rawValue,
+                                                          as: UInt8.self)
             }
+            lastRecord[key] = -1
         }
-        for key in touched { lastRecord[key] = -1 }
-        touched.removeAll(keepingCapacity: true)
-        arena.withUnsafeBytes { all in
-            for (i, offset) in offsets.enumerated() {
-                let end = i + 1 < offsets.count ? offsets[i + 1] : all.count
-                sink.receive(RecordView(unchecked: UnsafeRawBufferPointer(rebasing: all[offset..<end])))
-            }
+        touchedCount = 0
+        var offset = 0
+        while offset < used {
+            let length = Int((arena + offset).load(as: UInt8.self)) &* 4
+            sink.receive(RecordView(unchecked: UnsafeRawBufferPointer(start: arena + offset, count: length)))
+            offset &+= length
         }
-        arena.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
+        used = 0
+        records = 0
     }
-
-    /// The streams F_LAST is tracked for: trades, MBP-1, MBP-10, MBO.
-    static func stream(of rtype: RType) -> Int? {
-        switch rtype {
-        case .mbp0: 0
-        case .mbp1: 1
-        case .mbp10: 2
-        case .mbo: 3
-        default: nil
-        }
-    }
-
-    static func flagsOffset(of rtype: RType) -> Int { rtype == .mbo ? 36 : 30 }
 }

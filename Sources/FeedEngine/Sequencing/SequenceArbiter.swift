@@ -63,14 +63,20 @@ public struct SequenceArbiter {
     }
 
     public let configuration: Configuration
-    public private(set) var lines: [LineStats]
+    public let lineCount: Int
+    /// Per-line state lives inline (at most 8 lines): no copy-on-write check per packet.
+    private var lineStats: InlineArray<8, LineStats>
+    public var lines: [LineStats] { (0..<lineCount).map { lineStats[$0] } }
     /// The next number to process; nil until the first packet.
     public private(set) var expected: UInt64?
     public private(set) var gaps = 0
     public private(set) var lostNumbers: UInt64 = 0
 
-    private var frontier: [UInt64?]
-    private var lastSeen: [UInt64?]
+    /// Highest number each line has passed; 0 = nothing yet (sequence numbers start at 1).
+    private var frontier: InlineArray<8, UInt64>
+    /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
+    private var lastSeen: InlineArray<8, UInt64>
+    private var seenMask: UInt8 = 0
     /// Held packets, sorted by first sequence number.
     private var held: [StoredPacket] = []
     private var holeOpenedAt: UInt64?
@@ -85,9 +91,10 @@ public struct SequenceArbiter {
     public init(lineCount: Int, configuration: Configuration = .init()) {
         precondition(lineCount >= 1 && lineCount <= 8)
         self.configuration = configuration
-        lines = Array(repeating: LineStats(), count: lineCount)
-        frontier = Array(repeating: nil, count: lineCount)
-        lastSeen = Array(repeating: nil, count: lineCount)
+        self.lineCount = lineCount
+        lineStats = .init(repeating: LineStats())
+        frontier = .init(repeating: 0)
+        lastSeen = .init(repeating: 0)
         deliveredBy = Array(repeating: 0, count: Self.window)
     }
 
@@ -97,10 +104,10 @@ public struct SequenceArbiter {
     public mutating func receive(_ payload: UnsafeRawBufferPointer, line: Int, sequence: UInt64, count: Int,
                                  tsRecv: UInt64, _ body: (Event) -> Void) {
         precondition(count >= 1)
-        lines[line].received += 1
-        lastSeen[line] = tsRecv
+        lineStats[line].received += 1
+        see(line, tsRecv)
         let last = sequence + UInt64(count) - 1
-        frontier[line] = max(frontier[line] ?? 0, last)
+        frontier[line] = max(frontier[line], last)
         if expected == nil {
             // Starting: hold everything for the grace period, then begin at the lowest number.
             if startupDeadline == nil { startupDeadline = tsRecv &+ configuration.startupGraceNs }
@@ -119,7 +126,7 @@ public struct SequenceArbiter {
         } else if sequence <= next {
             let skip = Int(next - sequence)
             markDelivered(line: line, from: next, to: last)
-            lines[line].delivered += 1
+            lineStats[line].delivered += 1
             expected = last + 1
             body(.deliver(payload: payload, sequence: sequence, count: count, skip: skip, tsRecv: tsRecv, line: line))
             drainHeld(tsRecv: tsRecv, body)
@@ -143,19 +150,19 @@ public struct SequenceArbiter {
 
     /// Counts a copy that `isOldDuplicate` said was already processed.
     public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
-        lines[line].received += 1
-        lastSeen[line] = tsRecv
-        frontier[line] = max(frontier[line] ?? 0, sequence + UInt64(count) - 1)
+        lineStats[line].received += 1
+        see(line, tsRecv)
+        frontier[line] = max(frontier[line], sequence + UInt64(count) - 1)
         duplicate(line: line, sequence: sequence, count: count)
     }
 
     /// A heartbeat on `line` showing it has passed every number up to `passed` (nil: it shows
     /// nothing, e.g. the line's first heartbeat before any number).
     public mutating func heartbeat(line: Int, passed: UInt64?, tsRecv: UInt64, _ body: (Event) -> Void) {
-        lines[line].received += 1
-        lines[line].heartbeats += 1
-        lastSeen[line] = tsRecv
-        if let passed { frontier[line] = max(frontier[line] ?? 0, passed) }
+        lineStats[line].received += 1
+        lineStats[line].heartbeats += 1
+        see(line, tsRecv)
+        if let passed { frontier[line] = max(frontier[line], passed) }
         if expected == nil {
             if held.isEmpty, let passed { expected = passed + 1 }
             return endStartupIfDue(now: tsRecv, body)
@@ -184,7 +191,7 @@ public struct SequenceArbiter {
         holeOpenedAt = nil
         expected = nil
         startupDeadline = nil
-        frontier = frontier.map { _ in nil }
+        frontier = .init(repeating: 0)
         flushAttribution(upTo: .max)
         attributedUpTo = 0
         for i in deliveredBy.indices { deliveredBy[i] = 0 }
@@ -202,8 +209,13 @@ public struct SequenceArbiter {
 
     // MARK: - internals
 
+    @inline(__always) private mutating func see(_ line: Int, _ tsRecv: UInt64) {
+        lastSeen[line] = tsRecv
+        seenMask |= 1 << UInt8(line)
+    }
+
     private mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
-        lines[line].duplicates += 1
+        lineStats[line].duplicates += 1
         markDelivered(line: line, from: sequence, to: sequence + UInt64(count) - 1)
     }
 
@@ -212,7 +224,7 @@ public struct SequenceArbiter {
             let packet = held.removeFirst()
             let last = packet.sequence + UInt64(packet.count) - 1
             if last >= next {
-                lines[packet.line].delivered += 1
+                lineStats[packet.line].delivered += 1
                 markDelivered(line: packet.line, from: next, to: last)
                 expected = last + 1
                 packet.bytes.withUnsafeBytes { bytes in
@@ -231,16 +243,16 @@ public struct SequenceArbiter {
             if let first = held.first {
                 holeEnd = first.sequence - 1
             } else {
-                var furthest: UInt64? = nil
-                for f in frontier { if let f { furthest = max(furthest ?? f, f) } }
-                guard let furthest, furthest >= next else { return }
+                var furthest: UInt64 = 0
+                for i in 0..<lineCount { furthest = max(furthest, frontier[i]) }
+                guard furthest >= next else { return }
                 holeEnd = furthest  // tail loss seen through a heartbeat or a lone line
             }
             // Every alive line has passed the numbers up to `passedByAll`.
             var passedByAll: UInt64? = nil
-            for i in lines.indices {
-                guard let seen = lastSeen[i], now &- seen <= configuration.lineLivenessNs else { continue }
-                let f = frontier[i] ?? 0
+            for i in 0..<lineCount {
+                guard seenMask & (1 << UInt8(i)) != 0, now &- lastSeen[i] <= configuration.lineLivenessNs else { continue }
+                let f = frontier[i]
                 passedByAll = min(passedByAll ?? f, f)
             }
             var cut: UInt64? = nil
@@ -286,7 +298,7 @@ public struct SequenceArbiter {
             let slot = Int(n % window)
             let mask = deliveredBy[slot]
             if mask != 0 && mask & (mask - 1) == 0 {
-                lines[mask.trailingZeroBitCount].onlyThisLine += 1
+                lineStats[mask.trailingZeroBitCount].onlyThisLine += 1
             }
             deliveredBy[slot] = 0
             n += 1

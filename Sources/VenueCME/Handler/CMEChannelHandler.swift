@@ -88,7 +88,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     @exclusivity(unchecked) var table = InstrumentTable()
     @exclusivity(unchecked) var active: [Bool] = []
-    @exclusivity(unchecked) var stager = EventStager()
+    let stager = EventStager()
     /// Staged records belong to an event whose EndOfEvent has not arrived yet.
     @exclusivity(unchecked) var eventOpen = false
 
@@ -102,7 +102,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var cleanPayload: UnsafeRawPointer?
     @exclusivity(unchecked) var currentClean = false
 
-    var freshStart: Bool?
+    @exclusivity(unchecked) var freshStart: Bool?
     var skippedSecurityIDs: Set<Int32> = []
     var recoveryQueue: [StoredPacket] = []
     var queueStartSeq: UInt64 = 0
@@ -218,7 +218,14 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         currentQueued = false
         currentClean = payload.baseAddress == cleanPayload
         if isRecovering { enqueueCurrent() }
-        packet.forEachMessage { processMessage($0) }
+        // The message loop of MDP3PacketView.forEachMessage, written out: no closure context.
+        var offset = MDP3.packetHeaderSize
+        let base = payload.baseAddress!
+        while offset < payload.count {
+            let message = MDP3MessageView(base: base + offset)
+            processMessage(message)
+            offset &+= message.size
+        }
         currentPayload = nil
     }
 
