@@ -15,9 +15,11 @@ let package = Package(
         .library(name: "ComputeFeed", targets: ["ComputeFeed"]),
         .executable(name: "cfeed", targets: ["cfeed"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
+        .library(name: "TickRing", targets: ["TickRing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
     ],
     targets: [
         // System libraries (Debian: libpcap-dev, liblz4-dev; Tools/setup installs them).
@@ -34,11 +36,14 @@ let package = Package(
         .target(name: "VenueCME", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], swiftSettings: strictSwift),
         // Venue-agnostic sequencing: lines, arbitration, gaps, sources, output.
         .target(name: "FeedEngine", dependencies: ["ByteIO", "TickFormat", "PacketCapture"], swiftSettings: strictSwift),
+        // Lock-free rings: broadcast (one producer, many subscribers) and SPSC, wait strategies.
+        .target(name: "TickRing", dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+                swiftSettings: strictSwift),
         // Simulated markets: order flow, the true book and trade tape, encoded packets on lines A/B.
         .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"],
                 swiftSettings: strictSwift),
         // The umbrella library strategies import.
-        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"], swiftSettings: strictSwift),
+        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "TickRing"], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.
         .target(
             name: "CFeedCommands",
@@ -56,6 +61,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"],
                     swiftSettings: strictSwift),
         .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "TickRingTests", dependencies: ["TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "CFeedTests", dependencies: ["CFeedCommands", "TestSupport"],
                     swiftSettings: strictSwift),

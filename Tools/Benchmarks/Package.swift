@@ -19,7 +19,8 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: ["CBaselines", .product(name: "ComputeFeed", package: root.lastPathComponent),
-                           .product(name: "ExchangeSim", package: root.lastPathComponent)],
+                           .product(name: "ExchangeSim", package: root.lastPathComponent),
+                           .product(name: "TickRing", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
     ],
     swiftLanguageModes: [.v6]

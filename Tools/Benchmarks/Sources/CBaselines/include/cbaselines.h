@@ -15,4 +15,14 @@ int64_t cb_walk_pcap(const char *path, uint64_t *bytes);
 /// every message header by MsgSize, and for template 46 every NoMDEntries entry's price and size,
 /// summing them. Returns the sum; `*entries` is set to the number of book entries read.
 int64_t cb_walk_mdp3(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *entries);
+
+/// C11 SPSC ring of `slot_size`-byte slots (Lamport with cached indices, head/tail on separate
+/// cache lines): a producer thread pushes `count` slots, the consumer (calling thread) pops them.
+/// The same algorithm as TickRing.SPSCRing with `stage`/`publish`: one release store per 32 slots.
+/// Returns a checksum.
+uint64_t cb_spsc_run(size_t slot_size, size_t capacity, uint64_t count);
+
+/// C11 broadcast ring (one producer, one lossless subscriber) of variable-length entries with the
+/// same layout and protocol as TickRing.BroadcastRing: `count` records of `record_size` bytes.
+uint64_t cb_broadcast_run(size_t record_size, size_t capacity, uint64_t count);
 #endif
