@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
 
         // DBN v3 records, metadata, encoder and decoder.
+        // Kernel-facing socket calls (recvmmsg, control messages) that need _GNU_SOURCE.
+        .target(name: "CNetShim"),
         // Buffered file reading and writing with errors a person can read.
         .target(name: "ByteIO", swiftSettings: strictSwift),
         .target(name: "TickFormat", dependencies: ["ByteIO"], swiftSettings: strictSwift),
@@ -35,7 +37,7 @@ let package = Package(
         // CME-style MDP 3.0: wire codec, books, normalization, snapshot recovery.
         .target(name: "VenueCME", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], swiftSettings: strictSwift),
         // Venue-agnostic sequencing: lines, arbitration, gaps, sources, output.
-        .target(name: "FeedEngine", dependencies: ["ByteIO", "TickFormat", "PacketCapture"], swiftSettings: strictSwift),
+        .target(name: "FeedEngine", dependencies: ["ByteIO", "TickFormat", "PacketCapture", "CNetShim"], swiftSettings: strictSwift),
         // Lock-free rings: broadcast (one producer, many subscribers) and SPSC, wait strategies.
         .target(name: "TickRing", dependencies: [.product(name: "Atomics", package: "swift-atomics")],
                 swiftSettings: strictSwift),

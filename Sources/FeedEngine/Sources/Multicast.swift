@@ -1,0 +1,138 @@
+internal import CNetShim
+public import PacketCapture
+import Glibc
+
+/// A socket call that failed, phrased for a person: "cannot join 239.31.1.10:31410 on 127.0.0.1:
+/// IP_ADD_MEMBERSHIP: No such device".
+public struct SocketError: Error, CustomStringConvertible, Sendable {
+    public let action: String
+    public let step: String
+    public let errno: Int32
+    public var description: String { "\(action): \(step): \(String(cString: strerror(errno)))" }
+}
+
+/// Receives the datagrams of several multicast groups: one non-blocking socket per group:port,
+/// joined on a given interface (source-specific when a source is given), with a large receive
+/// buffer, kernel receive timestamps (SO_TIMESTAMPNS, used as ts_recv) and the kernel's drop
+/// counter (SO_RXQ_OVFL) per socket; read in `recvmmsg` batches.
+public final class MulticastReceiver {
+    public struct Join: Sendable, Equatable {
+        public var group: Endpoint
+        public var interface: IPv4Address
+        public var source: IPv4Address?
+        public init(group: Endpoint, interface: IPv4Address, source: IPv4Address? = nil) {
+            self.group = group
+            self.interface = interface
+            self.source = source
+        }
+    }
+
+    public struct Stream: Sendable {
+        public let join: Join
+        public let descriptor: Int32
+        /// What the kernel granted for SO_RCVBUF (it may give less than asked: see net.core.rmem_max).
+        public let grantedBufferBytes: Int
+        public internal(set) var datagrams = 0
+        /// Datagrams the kernel dropped on this socket (its queue was full).
+        public internal(set) var kernelDrops: UInt64 = 0
+        public internal(set) var truncated = 0
+    }
+
+    public private(set) var streams: [Stream] = []
+    public let requestedBufferBytes: Int
+    static let batch = 64
+    static let slotSize = 9216
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let info: UnsafeMutablePointer<cf_datagram_info>
+    private var descriptors: [Int32] = []
+
+    public init(_ joins: [Join], receiveBufferBytes: Int = 16 << 20) throws(SocketError) {
+        requestedBufferBytes = receiveBufferBytes
+        buffer = .allocate(capacity: Self.batch * Self.slotSize)
+        info = .allocate(capacity: Self.batch)
+        for join in joins {
+            var granted: Int32 = 0
+            var step: UnsafePointer<CChar>?
+            let fd = cf_open_multicast_receiver(join.group.address.value, join.group.port, join.interface.value,
+                                                join.source?.value ?? 0, Int32(clamping: receiveBufferBytes), &granted, &step)
+            guard fd >= 0 else {
+                // Every stored property is set, so deinit runs and closes what was opened.
+                throw SocketError(action: "cannot join \(join.group) on \(join.interface)",
+                                  step: step.map { String(cString: $0) } ?? "socket", errno: -fd)
+            }
+            streams.append(Stream(join: join, descriptor: fd, grantedBufferBytes: Int(granted)))
+            descriptors.append(fd)
+        }
+    }
+
+    deinit {
+        for s in streams { close(s.descriptor) }
+        buffer.deallocate()
+        info.deallocate()
+    }
+
+    /// Streams whose granted buffer is smaller than requested (the CLI reports them).
+    public var shortBuffers: [Stream] { streams.filter { $0.grantedBufferBytes < requestedBufferBytes } }
+
+    /// Waits up to `timeoutMs` for data, then hands every datagram available on every socket to
+    /// `body(streamIndex, datagram)`. The datagram's payload is valid only during the call.
+    /// Returns the number of datagrams delivered.
+    @discardableResult
+    public func poll(timeoutMs: Int32, _ body: (Int, Datagram) -> Void) -> Int {
+        var delivered = 0
+        let ready = descriptors.withUnsafeBufferPointer { cf_wait_readable($0.baseAddress, Int32($0.count), timeoutMs) }
+        guard ready > 0 else { return 0 }
+        for index in streams.indices {
+            while true {
+                let n = cf_receive_batch(streams[index].descriptor, buffer, Self.slotSize, Int32(Self.batch), info)
+                if n <= 0 { break }
+                for i in 0..<Int(n) {
+                    let d = info[i]
+                    streams[index].datagrams += 1
+                    streams[index].kernelDrops = UInt64(d.drops)
+                    if d.truncated != 0 { streams[index].truncated += 1 }
+                    var ts = d.ts_ns
+                    if ts == 0 {  // no kernel timestamp: fall back to the clock now
+                        var now = timespec()
+                        clock_gettime(CLOCK_REALTIME, &now)
+                        ts = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+                    }
+                    let payload = UnsafeRawBufferPointer(start: buffer + i * Self.slotSize, count: Int(d.length))
+                    body(index, Datagram(timestampNs: ts, source: Endpoint(IPv4Address(d.src_addr), d.src_port),
+                                         destination: streams[index].join.group, payload: payload))
+                    delivered += 1
+                }
+                if Int(n) < Self.batch { break }
+            }
+        }
+        return delivered
+    }
+}
+
+/// Sends datagrams to multicast groups out of one interface (loopback in tests: IP_MULTICAST_IF
+/// 127.0.0.1 with IP_MULTICAST_LOOP on), TTL 1 so nothing leaves the host's link.
+public final class MulticastSender {
+    private let descriptor: Int32
+    public let interface: IPv4Address
+    public private(set) var sent = 0
+
+    public init(interface: IPv4Address) throws(SocketError) {
+        var step: UnsafePointer<CChar>?
+        let fd = cf_open_multicast_sender(interface.value, &step)
+        guard fd >= 0 else {
+            throw SocketError(action: "cannot send multicast on \(interface)", step: step.map { String(cString: $0) } ?? "socket",
+                              errno: -fd)
+        }
+        descriptor = fd
+        self.interface = interface
+    }
+
+    deinit { close(descriptor) }
+
+    public func send(_ payload: UnsafeRawBufferPointer, to destination: Endpoint) throws(SocketError) {
+        let n = cf_send(descriptor, destination.address.value, destination.port,
+                        payload.baseAddress?.assumingMemoryBound(to: UInt8.self), payload.count)
+        guard n >= 0 else { throw SocketError(action: "cannot send to \(destination)", step: "sendto", errno: -n) }
+        sent += 1
+    }
+}
