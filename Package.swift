@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"],
                 swiftSettings: strictSwift),
         // The umbrella library strategies import.
-        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "TickRing"], swiftSettings: strictSwift),
+        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "TickRing",
+                                                  .product(name: "Atomics", package: "swift-atomics")], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.
         .target(
             name: "CFeedCommands",
@@ -65,6 +66,7 @@ let package = Package(
         .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "TickRingTests", dependencies: ["TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "LiveTests", dependencies: ["ComputeFeed", "ExchangeSim"], swiftSettings: strictSwift),
         .testTarget(name: "CFeedTests", dependencies: ["CFeedCommands", "TestSupport"],
                     swiftSettings: strictSwift),
     ],

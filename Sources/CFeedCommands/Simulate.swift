@@ -22,7 +22,16 @@ public struct Simulate: ParsableCommand {
     var duration: Double = 60
 
     @Option(help: "Output capture (pcap, nanosecond timestamps).")
-    var out: String
+    var out: String?
+
+    @Flag(help: "Send the feeds live on their multicast groups, with the simulated timing, instead of writing a capture.")
+    var multicast = false
+
+    @Option(help: "Interface to send multicast on (with --multicast).")
+    var interface: String = "127.0.0.1"
+
+    @Option(help: "Pace of --multicast: 1 is real time, 10 ten times faster.")
+    var speed: Double = 1
 
     @Option(help: "Also write the truth (trades, final books, packets lost on every line) as JSON.")
     var truth: String?
@@ -48,6 +57,9 @@ public struct Simulate: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        guard out != nil || multicast else { throw ValidationError("give --out FILE.pcap, --multicast, or both") }
+        guard IPv4Address(interface) != nil else { throw ValidationError("--interface '\(interface)' is not an IPv4 address") }
+        guard speed > 0 else { throw ValidationError("--speed must be positive") }
         guard venue == "cme" else {
             throw ValidationError(["ice", "shfe"].contains(venue) ? "venue '\(venue)' is not supported yet (cme is)" : "unknown venue '\(venue)' (cme)")
         }
@@ -66,6 +78,20 @@ public struct Simulate: ParsableCommand {
             lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
             snapshotLoopIntervalNs: UInt64(snapshotInterval * 1e9))
         let simulation = CMESimulator.run(config)
+        if multicast {
+            do {
+                let sender = try MulticastSender(interface: IPv4Address(interface)!)
+                var pacer = Pacer(speed: speed)
+                for d in simulation.datagrams {
+                    pacer.wait(until: d.tsRecv)
+                    try d.payload.withUnsafeBytes { try sender.send($0, to: d.destination) }
+                }
+                printError("sent \(sender.sent) datagrams on \(interface) at \(speed)x")
+            } catch {
+                throw CLIFailure(.ioError, "\(error)")
+            }
+        }
+        guard let out else { return }
         do {
             let writer = try PcapWriter(path: out)
             let source = IPv4Address("127.0.0.1")!

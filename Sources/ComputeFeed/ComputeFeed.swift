@@ -5,3 +5,4 @@
 @_exported public import PacketCapture
 @_exported public import FeedEngine
 @_exported public import VenueCME
+@_exported public import TickRing

@@ -1,0 +1,189 @@
+import Atomics
+public import FeedEngine
+public import PacketCapture
+public import TickFormat
+public import TickRing
+public import VenueCME
+import Glibc
+
+/// The in-process API strategies use: a feed handler that decodes a channel and publishes DBN
+/// records into a broadcast ring, and subscriptions that read them — the same code whether the
+/// datagrams come from live multicast or a paced capture.
+///
+/// ```swift
+/// let feed = FeedHandler(settings: .init(interface: IPv4Address("127.0.0.1")!))
+/// let quotes = feed.subscribe(schemas: [.mbp1, .trades], symbols: ["GH1H7"])
+/// feed.start()                                   // live: a feed thread joins the groups
+/// while running { quotes.waitForData(); quotes.poll { record in ... } }
+/// feed.stop()
+/// ```
+///
+/// Subscribe before `start()`: the handler builds only the schemas its subscriptions asked for.
+public final class FeedHandler: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var addresses: CMEChannelAddresses
+        /// Interface to join the groups on (live).
+        public var interface: IPv4Address
+        public var ringBytes: Int
+        public var receiveBufferBytes: Int
+        public var arbitration: SequenceArbiter.Configuration
+
+        public init(addresses: CMEChannelAddresses = .channel410, interface: IPv4Address = IPv4Address("127.0.0.1")!,
+                    ringBytes: Int = 64 << 20, receiveBufferBytes: Int = 16 << 20,
+                    arbitration: SequenceArbiter.Configuration = .init()) {
+            self.addresses = addresses
+            self.interface = interface
+            self.ringBytes = ringBytes
+            self.receiveBufferBytes = receiveBufferBytes
+            self.arbitration = arbitration
+        }
+    }
+
+    public let settings: Settings
+    public let ring: BroadcastRing
+    private var schemas: SchemaSelection = [.definition, .system]
+    private var handler: CMEChannelHandler<RingSink>?
+    private let stopRequested = ManagedAtomic<Bool>(false)
+    private let finished = ManagedAtomic<Bool>(false)
+    private var thread: pthread_t?
+    /// Set when the live source could not start (the feed thread's error).
+    public private(set) var failure: (any Error)?
+
+    public init(settings: Settings = .init()) {
+        self.settings = settings
+        ring = BroadcastRing(capacity: settings.ringBytes, producerWait: .yield)
+    }
+
+    /// A subscription to `schemas` of `symbols` (all when nil). `.lossless` subscriptions hold the
+    /// feed back rather than miss a record; `.lossy` ones are told how many records they missed.
+    public func subscribe(schemas: SchemaSelection = .all, symbols: Set<String>? = nil,
+                          policy: BroadcastRing.Policy = .lossless, wait: WaitStrategy = .yield) -> Subscription {
+        self.schemas.formUnion(schemas)
+        return Subscription(subscriber: ring.subscribe(policy, wait: wait), schemas: schemas, symbols: symbols)
+    }
+
+    private func makeHandler() -> CMEChannelHandler<RingSink> {
+        let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: schemas, arbitration: settings.arbitration),
+                                        sink: RingSink(ring: ring))
+        self.handler = handler
+        return handler
+    }
+
+    // MARK: - Sources
+
+    /// Runs live on the calling thread until `stop()`: joins every group of the channel on the
+    /// interface, receives with kernel timestamps, and feeds the handler.
+    public func runLive() throws(SocketError) {
+        let joins = settings.addresses.allEndpoints.map { MulticastReceiver.Join(group: $0, interface: settings.interface) }
+        let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
+        let routes = receiver.streams.map { settings.addresses.route($0.join.group)! }
+        let handler = makeHandler()
+        while !stopRequested.load(ordering: .relaxed) {
+            receiver.poll(timeoutMs: 5) { stream, datagram in
+                let (feed, line) = routes[stream]
+                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+            }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)  // the kernel timestamps' clock
+            handler.tick(now: UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
+        }
+        handler.finish()
+        kernelDrops = receiver.streams.reduce(0) { $0 + $1.kernelDrops }
+    }
+
+    /// Datagrams the kernel dropped on the live sockets (after `runLive` returns).
+    public private(set) var kernelDrops: UInt64 = 0
+
+    /// Runs a capture through the handler on the calling thread, paced by its timestamps at
+    /// `speed` (nil: as fast as possible).
+    public func runCapture(path: String, speed: Double? = nil) throws(CaptureError) {
+        let reader = try PcapReader(path: path)
+        let handler = makeHandler()
+        var pacer = Pacer(speed: speed)
+        while let datagram = try reader.next(), !stopRequested.load(ordering: .relaxed) {
+            guard let (feed, line) = settings.addresses.route(datagram.destination) else { continue }
+            pacer.wait(until: datagram.timestampNs)
+            handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+        }
+        handler.finish()
+    }
+
+    /// Starts `runLive()` on a new feed thread.
+    public func start() {
+        let box = Unmanaged.passRetained(self)
+        var t = pthread_t()
+        pthread_create(&t, nil, { context in
+            let feed = Unmanaged<FeedHandler>.fromOpaque(context!).takeRetainedValue()
+            do { try feed.runLive() } catch { feed.failure = error }
+            feed.finished.store(true, ordering: .releasing)
+            return nil
+        }, box.toOpaque())
+        thread = t
+    }
+
+    /// Asks the feed thread to stop, and waits for it (it releases what it holds first).
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+
+    public var isFinished: Bool { finished.load(ordering: .acquiring) }
+
+    /// The channel's statistics (read after the feed stopped).
+    public var channelStats: CMEChannelStats? { handler?.stats }
+}
+
+/// Publishes every record into the ring.
+public struct RingSink: RecordSink {
+    public let ring: BroadcastRing
+    @inlinable public mutating func receive(_ record: RecordView) { ring.write(record.bytes) }
+}
+
+/// One reader of a `FeedHandler`: records of the schemas and symbols it asked for.
+public final class Subscription: @unchecked Sendable {
+    public let subscriber: BroadcastRing.Subscriber
+    public let schemas: SchemaSelection
+    public let symbols: Set<String>?
+    private var allowed: Set<UInt32> = []
+
+    init(subscriber: BroadcastRing.Subscriber, schemas: SchemaSelection, symbols: Set<String>?) {
+        self.subscriber = subscriber
+        self.schemas = schemas
+        self.symbols = symbols
+    }
+
+    /// Records missed because the feed lapped this (lossy) subscription.
+    public var lost: UInt64 { subscriber.lost }
+
+    /// Calls `body` with each available record (in place for lossless subscriptions: valid only
+    /// during the call). Returns the number of ring entries consumed.
+    @discardableResult
+    public func poll(limit: Int = .max, _ body: (RecordView) -> Void) -> Int {
+        subscriber.poll(limit: limit) { bytes, _ in
+            let record = RecordView(unchecked: bytes)
+            let rtype = record.rtype
+            if let symbols, rtype == .instrumentDef, let def = record.as(InstrumentDefMsg.self),
+               symbols.contains(def.rawSymbol.string) {
+                allowed.insert(def.instrumentID)
+            }
+            guard schemas.includes(rtype) else { return }
+            if symbols != nil {
+                let id = record.instrumentID
+                guard (rtype == .system && id == 0) || allowed.contains(id) else { return }
+            }
+            body(record)
+        }
+    }
+
+    /// Waits until records are available.
+    public func waitForData() { subscriber.waitForData() }
+
+    /// Leaves the feed (a lossless subscription stops holding it back).
+    public func close() { subscriber.close() }
+}
+
+extension CMEChannelAddresses {
+    /// Every group of the channel, for joining.
+    public var allEndpoints: [Endpoint] { incremental + snapshot + definition }
+}
