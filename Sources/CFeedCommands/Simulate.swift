@@ -33,6 +33,9 @@ public struct Simulate: ParsableCommand {
     @Option(help: "Pace of --multicast: 1 is real time, 10 ten times faster.")
     var speed: Double = 1
 
+    @Option(help: "JSON configuration with the channel addresses to simulate (see README).")
+    var config: String?
+
     @Option(help: "Also write the truth (trades, final books, packets lost on every line) as JSON.")
     var truth: String?
 
@@ -72,11 +75,21 @@ public struct Simulate: ParsableCommand {
     }
 
     public func run() throws {
+        var addresses = CMEChannelAddresses.channel410
+        if let path = self.config {
+            let loaded: FeedConfiguration
+            do { loaded = try FeedConfiguration.load(path: path) } catch { throw CLIFailure(.usage, error.description) }
+            if let channel = loaded.venue("cme")?.channels?.first {
+                addresses.incremental = channel.endpoints("incremental") ?? addresses.incremental
+                addresses.snapshot = channel.endpoints("snapshot") ?? addresses.snapshot
+                addresses.definition = channel.endpoints("definition") ?? addresses.definition
+            }
+        }
         let config = CMESimulationConfig(
             seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
             lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
             lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
-            snapshotLoopIntervalNs: UInt64(snapshotInterval * 1e9))
+            snapshotLoopIntervalNs: UInt64(snapshotInterval * 1e9), addresses: addresses)
         let simulation = CMESimulator.run(config)
         if multicast {
             do {

@@ -71,24 +71,57 @@ public final class FeedHandler: @unchecked Sendable {
 
     // MARK: - Sources
 
+    /// A snapshot of the live feed's health, taken on the feed thread.
+    public struct LiveStatus: Sendable {
+        public var wallNs: UInt64
+        public var streams: [(feed: CMEFeed, line: Int, group: Endpoint, datagrams: Int, kernelDrops: UInt64, grantedBuffer: Int)]
+        public var incrementalLines: [SequenceArbiter.LineStats]
+        public var gaps: Int
+        public var lostPackets: UInt64
+        public var stats: CMEChannelStats
+        public var recordsPublished: UInt64
+        public var staleInstruments: [String]
+    }
+
     /// Runs live on the calling thread until `stop()`: joins every group of the channel on the
-    /// interface, receives with kernel timestamps, and feeds the handler.
-    public func runLive() throws(SocketError) {
+    /// interface, receives with kernel timestamps, and feeds the handler. `tap` sees every
+    /// datagram first (for recording); `report` gets a status every `reportEvery` ns.
+    public func runLive(tap: ((Datagram) -> Void)? = nil, reportEvery: UInt64 = 0,
+                        report: ((LiveStatus) -> Void)? = nil) throws(SocketError) {
         let joins = settings.addresses.allEndpoints.map { MulticastReceiver.Join(group: $0, interface: settings.interface) }
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let routes = receiver.streams.map { settings.addresses.route($0.join.group)! }
         let handler = makeHandler()
+        var nextReport = Pacer.now() &+ reportEvery
+        func status() -> LiveStatus {
+            LiveStatus(wallNs: Self.realtime(), streams: receiver.streams.enumerated().map {
+                (routes[$0.offset].feed, routes[$0.offset].line, $0.element.join.group, $0.element.datagrams,
+                 $0.element.kernelDrops, $0.element.grantedBufferBytes)
+            }, incrementalLines: handler.incremental.lines, gaps: handler.incremental.gaps,
+            lostPackets: handler.incremental.lostNumbers, stats: handler.stats, recordsPublished: ring.recordsWritten,
+            staleInstruments: handler.activeInstruments.filter { $0.isStale }.map(\.symbol))
+        }
         while !stopRequested.load(ordering: .relaxed) {
             receiver.poll(timeoutMs: 5) { stream, datagram in
+                tap?(datagram)
                 let (feed, line) = routes[stream]
                 handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
             }
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)  // the kernel timestamps' clock
-            handler.tick(now: UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec))
+            handler.tick(now: Self.realtime())  // the kernel timestamps' clock
+            if let report, reportEvery > 0, Pacer.now() >= nextReport {
+                report(status())
+                nextReport = Pacer.now() &+ reportEvery
+            }
         }
         handler.finish()
         kernelDrops = receiver.streams.reduce(0) { $0 + $1.kernelDrops }
+        report?(status())
+    }
+
+    static func realtime() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
     /// Datagrams the kernel dropped on the live sockets (after `runLive` returns).
@@ -120,6 +153,9 @@ public final class FeedHandler: @unchecked Sendable {
         }, box.toOpaque())
         thread = t
     }
+
+    /// Asks `runLive`/`runCapture` to return (from any thread); they release what they hold first.
+    public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
 
     /// Asks the feed thread to stop, and waits for it (it releases what it holds first).
     public func stop() {

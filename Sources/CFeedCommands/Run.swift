@@ -1,0 +1,125 @@
+public import ArgumentParser
+import ComputeFeed
+import Foundation
+import Glibc
+
+/// Set by SIGINT/SIGTERM; the run loop polls it (an async-signal-safe store).
+nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
+
+/// `cfeed run --config FILE`: the live handler.
+public struct Run: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        abstract: "Run the live feed handler on multicast: print per-line rates, gaps, recoveries, kernel drops and subscriber lag.",
+        discussion: "Stops cleanly on SIGINT or SIGTERM (or after --duration), flushing what it holds.")
+
+    @Option(help: "JSON configuration: the venue's channel, its groups and interfaces (see README).")
+    var config: String
+
+    @Option(help: "Seconds between status lines.")
+    var statsInterval: Double = 5
+
+    @Option(name: .customLong("metrics-file"), help: "Also write the counters in Prometheus text format to this file (node_exporter textfile collector), every interval.")
+    var metricsFile: String?
+
+    @Option(help: "Also record every raw datagram, with its kernel timestamp, into a pcap file in this directory.")
+    var record: String?
+
+    @Option(help: "Stop after this many seconds.")
+    var duration: Double?
+
+    public init() {}
+
+    public func run() throws {
+        let loaded: FeedConfiguration
+        do { loaded = try FeedConfiguration.load(path: config) } catch { throw CLIFailure(.usage, error.description) }
+        guard let venue = loaded.venue("cme"), let channel = venue.channels?.first else {
+            throw CLIFailure(.usage, "config \(config): no cme venue with a channel (only cme runs live so far)")
+        }
+        var addresses = CMEChannelAddresses.channel410
+        addresses.incremental = channel.endpoints("incremental") ?? addresses.incremental
+        addresses.snapshot = channel.endpoints("snapshot") ?? addresses.snapshot
+        addresses.definition = channel.endpoints("definition") ?? addresses.definition
+        let interfaceText = channel.feeds?.values.flatMap { $0.values }.compactMap(\.interface).first ?? "127.0.0.1"
+        let interface = IPv4Address(interfaceText)!
+
+        var recorder: PcapWriter?
+        if let record {
+            let stamp = Timestamps.iso8601(UInt64(Date().timeIntervalSince1970 * 1e9)).prefix(19).replacingOccurrences(of: ":", with: "")
+            let path = "\(record)/cfeed-cme-\(channel.id)-\(stamp).pcap"
+            do { recorder = try PcapWriter(path: path) } catch { throw CLIFailure(.cannotCreateOutput, "\(error)") }
+        }
+        signal(SIGINT) { _ in stopSignal = 1 }
+        signal(SIGTERM) { _ in stopSignal = 1 }
+        // A parent may have started us with these blocked (children inherit the signal mask).
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+
+        let feed = FeedHandler(settings: .init(addresses: addresses, interface: interface))
+        // The CLI's own subscriber: it measures how far behind the feed a reader runs.
+        let watcher = feed.subscribe(schemas: [.mbp1, .trades, .system], policy: .lossy)
+        let metricsPath = metricsFile
+        let started = Date()
+        var lastStatus: FeedHandler.LiveStatus?
+        var recordError: (any Error)?
+        let stopper = Thread { [duration] in
+            while stopSignal == 0 && (duration.map { Date().timeIntervalSince(started) < $0 } ?? true) { usleep(20_000) }
+            feed.requestStop()
+        }
+        stopper.start()
+        do {
+            try feed.runLive(tap: { datagram in
+                guard recordError == nil, let recorder else { return }
+                do { try recorder.writeUDP(timestampNs: datagram.timestampNs, source: datagram.source,
+                                           destination: datagram.destination, payload: datagram.payload) } catch { recordError = error }
+            }, reportEvery: UInt64(statsInterval * 1e9), report: { status in
+                _ = watcher.poll { _ in }
+                let lag = feed.ring.recordsWritten &- (watcher.subscriber.expected == .max ? feed.ring.recordsWritten : watcher.subscriber.expected)
+                printError(Self.statusLine(status, previous: lastStatus, lag: lag))
+                if let metricsPath { Self.writeMetrics(status, lag: lag, to: metricsPath) }
+                lastStatus = status
+            })
+        } catch {
+            throw CLIFailure(.usage, error.description)
+        }
+        do { try recorder?.close() } catch { throw CLIFailure(.ioError, "\(error)") }
+        if let recordError { throw CLIFailure(.ioError, "recording stopped: \(recordError)") }
+    }
+
+    static func statusLine(_ s: FeedHandler.LiveStatus, previous: FeedHandler.LiveStatus?, lag: UInt64) -> String {
+        let seconds = previous.map { Double(s.wallNs &- $0.wallNs) / 1e9 } ?? 0
+        let lines = s.streams.map { stream -> String in
+            let before = previous?.streams.first { $0.group == stream.group }?.datagrams ?? 0
+            let rate = seconds > 0 ? Double(stream.datagrams - before) / seconds : 0
+            return "\(stream.feed)/\("AB".map(String.init)[min(stream.line, 1)]) \(String(format: "%.0f", rate))/s drops \(stream.kernelDrops)"
+        }.joined(separator: ", ")
+        return "\(Timestamps.iso8601(s.wallNs).prefix(19))Z \(lines); gaps \(s.gaps) lost \(s.lostPackets), recoveries \(s.stats.recoveries), stale \(s.staleInstruments.count), records \(s.recordsPublished), subscriber lag \(lag)"
+    }
+
+    static func writeMetrics(_ s: FeedHandler.LiveStatus, lag: UInt64, to path: String) {
+        var text = "# HELP cfeed_datagrams_total Datagrams received per feed and line.\n# TYPE cfeed_datagrams_total counter\n"
+        for stream in s.streams {
+            let labels = "feed=\"\(stream.feed)\",line=\"\(stream.line == 0 ? "A" : "B")\",group=\"\(stream.group)\""
+            text += "cfeed_datagrams_total{\(labels)} \(stream.datagrams)\n"
+        }
+        text += "# HELP cfeed_kernel_drops_total Datagrams the kernel dropped (SO_RXQ_OVFL).\n# TYPE cfeed_kernel_drops_total counter\n"
+        for stream in s.streams {
+            text += "cfeed_kernel_drops_total{feed=\"\(stream.feed)\",line=\"\(stream.line == 0 ? "A" : "B")\"} \(stream.kernelDrops)\n"
+        }
+        text += "# HELP cfeed_only_this_line_total Packets only this line delivered.\n# TYPE cfeed_only_this_line_total counter\n"
+        for (i, line) in s.incrementalLines.enumerated() {
+            text += "cfeed_only_this_line_total{feed=\"incremental\",line=\"\(i == 0 ? "A" : "B")\"} \(line.onlyThisLine)\n"
+        }
+        text += "# TYPE cfeed_gaps_total counter\ncfeed_gaps_total \(s.gaps)\n"
+        text += "# TYPE cfeed_lost_packets_total counter\ncfeed_lost_packets_total \(s.lostPackets)\n"
+        text += "# TYPE cfeed_recoveries_total counter\ncfeed_recoveries_total \(s.stats.recoveries)\n"
+        text += "# TYPE cfeed_stale_instruments gauge\ncfeed_stale_instruments \(s.staleInstruments.count)\n"
+        text += "# TYPE cfeed_records_published_total counter\ncfeed_records_published_total \(s.recordsPublished)\n"
+        text += "# TYPE cfeed_subscriber_lag_records gauge\ncfeed_subscriber_lag_records \(lag)\n"
+        // Write then rename, so the collector never reads half a file.
+        let temporary = path + ".tmp"
+        if (try? Data(text.utf8).write(to: URL(fileURLWithPath: temporary))) != nil { rename(temporary, path) }
+    }
+}
