@@ -20,7 +20,7 @@ import TestSupport
         run.arguments = ["run", "--config", dir.file("c.json"), "--stats-interval", "0.5", "--metrics-file",
                          dir.file("m.prom"), "--record", dir.file("rec")]
         // stderr to a file: nothing to drain, nothing to block on.
-        FileManager.default.createFile(atPath: dir.file("run.err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: dir.file("run.err"), contents: nil)
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("run.err")))
         run.standardError = errors
         run.standardOutput = FileHandle.nullDevice
