@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "TickRingTests", dependencies: ["TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "LiveTests", dependencies: ["ComputeFeed", "ExchangeSim"], swiftSettings: strictSwift),
-        .testTarget(name: "CFeedTests", dependencies: ["CFeedCommands", "TestSupport"],
+        .testTarget(name: "CFeedTests", dependencies: ["CFeedCommands", "TestSupport", "FeedEngine"],
                     swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]

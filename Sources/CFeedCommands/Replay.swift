@@ -5,6 +5,7 @@ import Foundation
 import PacketCapture
 import TickFormat
 import VenueCME
+import Glibc
 
 /// `cfeed replay FILE --venue cme`: runs a capture through the handler at full speed.
 public struct Replay: ParsableCommand {
@@ -46,6 +47,24 @@ public struct Replay: ParsableCommand {
     @Flag(help: "Do not print the summary.")
     var quiet = false
 
+    @Option(help: "Pace: max (as fast as possible, the default), 1 (real time), 10, or any factor; bursts keep their shape.")
+    var speed: String = "max"
+
+    @Option(help: "Start at this capture time: ISO 8601 (UTC or with an offset) or ns since the epoch.")
+    var start: String?
+
+    @Option(help: "Stop before this capture time (the window is [start, end)).")
+    var end: String?
+
+    @Option(help: "Replay one line only: A or B.")
+    var line: String?
+
+    @Flag(name: .customLong("emit-multicast"), help: "Also re-send every datagram onto its group, with the capture's pacing (see --speed).")
+    var emitMulticast = false
+
+    @Option(help: "Interface for --emit-multicast.")
+    var interface: String = "127.0.0.1"
+
     public init() {}
 
     public func validate() throws {
@@ -56,6 +75,19 @@ public struct Replay: ParsableCommand {
             throw ValidationError(["ice", "shfe"].contains(venue) ? "venue '\(venue)' is not supported yet (cme is)" : "unknown --venue '\(venue)' (cme)")
         }
         if let schema, case .failure(let error) = SchemaSelection.parse(schema) { throw ValidationError(error.description) }
+        guard speed == "max" || (Double(speed).map { $0 > 0 } ?? false) else {
+            throw ValidationError("--speed must be max or a positive number, not '\(speed)'")
+        }
+        for (name, value) in [("--start", start), ("--end", end)] {
+            if let value, Timestamps.parse(value) == nil {
+                throw ValidationError("\(name) '\(value)' is not a time (ISO 8601 such as 2027-01-04T14:30:00Z, or ns)")
+            }
+        }
+        if let s = start.flatMap(Timestamps.parse), let e = end.flatMap(Timestamps.parse), s >= e {
+            throw ValidationError("--start must be before --end")
+        }
+        if let line, line != "A" && line != "B" { throw ValidationError("--line must be A or B") }
+        guard IPv4Address(interface) != nil else { throw ValidationError("--interface '\(interface)' is not an IPv4 address") }
     }
 
     public func run() throws {
@@ -121,19 +153,42 @@ public struct Replay: ParsableCommand {
         var datagrams = [CMEFeed: [Int]]()
         var unrouted = 0
         var udp = 0
+        let window = (start.flatMap(Timestamps.parse) ?? 0)..<(end.flatMap(Timestamps.parse) ?? .max)
+        let onlyLine = line.map { $0 == "A" ? 0 : 1 }
+        var pacer = Pacer(speed: speed == "max" ? nil : Double(speed))
+        let emitter: MulticastSender?
+        do { emitter = emitMulticast ? try MulticastSender(interface: IPv4Address(interface)!) : nil } catch {
+            throw CLIFailure(.usage, error.description)
+        }
+        var progress = Progress(enabled: isatty(2) == 1)
         do {
             while let datagram = try reader.next() {
+                let ts = datagram.timestampNs
+                if ts < window.lowerBound { continue }
+                if ts >= window.upperBound { break }
                 udp += 1
-                guard let (feed, line) = addresses.route(datagram.destination) else {
+                let route = addresses.route(datagram.destination)
+                if let onlyLine, let route, route.line != onlyLine { continue }
+                pacer.wait(until: ts)
+                if let emitter {
+                    do { try emitter.send(datagram.payload, to: datagram.destination) } catch {
+                        throw CLIFailure(.ioError, error.description)
+                    }
+                }
+                progress.update(packets: udp, captureTime: ts)
+                guard let (feed, line) = route else {
                     unrouted += 1
                     continue
                 }
                 datagrams[feed, default: [0, 0]][line] += 1
-                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: ts)
             }
+        } catch let failure as CLIFailure {
+            throw failure
         } catch {
-            throw CLIFailure(.unreadableInput, error.description)
+            throw CLIFailure(.unreadableInput, "\(error)")
         }
+        progress.finish()
         handler.finish()
         do { try handler.sink.writer.finish(handler.sink.summary) } catch let error as IOError {
             throw CLIFailure(error.isNoSpace ? .ioError : .ioError, error.description)
@@ -244,4 +299,28 @@ struct ReplaySummary {
 
 extension String {
     var trimmed: String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+}
+
+/// A progress line on stderr for long replays, only when stderr is a terminal.
+struct Progress {
+    let enabled: Bool
+    private var lastDraw: UInt64 = 0
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func update(packets: Int, captureTime: UInt64) {
+        guard enabled, packets & 1023 == 0 else { return }
+        let now = Pacer.now()
+        guard now &- lastDraw > 250_000_000 else { return }
+        lastDraw = now
+        drawn = true
+        let text = "\rreplay: \(packets) datagrams, capture time \(Timestamps.iso8601(captureTime).prefix(23))Z "
+        _ = text.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+
+    func finish() {
+        guard drawn else { return }
+        _ = "\r\u{1B}[K".withCString { Glibc.write(2, $0, strlen($0)) }
+    }
 }
