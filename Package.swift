@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "ComputeFeed", targets: ["ComputeFeed"]),
         .executable(name: "cfeed", targets: ["cfeed"]),
+        .executable(name: "midspread", targets: ["MidSpread"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
         .library(name: "TickRing", targets: ["TickRing"]),
     ],
@@ -56,6 +57,9 @@ let package = Package(
             ],
             swiftSettings: strictSwift),
         .executableTarget(name: "cfeed", dependencies: ["CFeedCommands"], swiftSettings: strictSwift),
+        // An example strategy on the public API: mid-price and spread per contract.
+        .executableTarget(name: "MidSpread", dependencies: ["ComputeFeed"], path: "Sources/MidSpread",
+                          swiftSettings: strictSwift),
 
         .target(name: "TestSupport", dependencies: ["TickFormat", "PacketCapture"], path: "Tests/Support",
                 swiftSettings: strictSwift),

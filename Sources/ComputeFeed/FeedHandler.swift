@@ -141,18 +141,35 @@ public final class FeedHandler: @unchecked Sendable {
         handler.finish()
     }
 
-    /// Starts `runLive()` on a new feed thread.
-    public func start() {
+    /// Where the datagrams come from: the strategy code is the same for both.
+    public enum Source: Sendable {
+        case live
+        /// A pcap/pcapng capture, paced by its timestamps at `speed` (nil: as fast as possible).
+        case capture(path: String, speed: Double?)
+    }
+
+    /// Runs the source on a new feed thread. `isFinished` turns true when it ends (a capture's
+    /// end, or `stop()`); `failure` tells why a source could not run.
+    public func start(_ source: Source = .live) {
+        self.source = source
         let box = Unmanaged.passRetained(self)
         var t = pthread_t()
         pthread_create(&t, nil, { context in
             let feed = Unmanaged<FeedHandler>.fromOpaque(context!).takeRetainedValue()
-            do { try feed.runLive() } catch { feed.failure = error }
+            do {
+                switch feed.source {
+                case .live: try feed.runLive()
+                case .capture(let path, let speed): try feed.runCapture(path: path, speed: speed)
+                }
+            } catch {
+                feed.failure = error
+            }
             feed.finished.store(true, ordering: .releasing)
             return nil
         }, box.toOpaque())
         thread = t
     }
+    private var source: Source = .live
 
     /// Asks `runLive`/`runCapture` to return (from any thread); they release what they hold first.
     public func requestStop() { stopRequested.store(true, ordering: .relaxed) }
@@ -215,8 +232,39 @@ public final class Subscription: @unchecked Sendable {
     /// Waits until records are available.
     public func waitForData() { subscriber.waitForData() }
 
+    /// Waits until records are available or `timeout` passes; true when there are records.
+    @discardableResult
+    public func waitForData(timeout: Duration) -> Bool {
+        let (seconds, attoseconds) = timeout.components
+        return subscriber.waitForData(timeoutNs: UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000)
+    }
+
     /// Leaves the feed (a lossless subscription stops holding it back).
     public func close() { subscriber.close() }
+
+    /// The records as an `AsyncSequence` (each an owned copy): `for await record in sub.records() { ... }`.
+    /// Polls every `pollInterval` when idle. The zero-copy `poll` is the fast path; this is the
+    /// convenient one.
+    public func records(pollInterval: Duration = .milliseconds(1)) -> AsyncStream<OwnedRecord> {
+        AsyncStream { continuation in
+            let task = Task.detached { [self] in
+                while !Task.isCancelled {
+                    let n = poll { continuation.yield(OwnedRecord(bytes: Array($0.bytes))) }
+                    if n == 0 { try? await Task.sleep(for: pollInterval) }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+/// A record copied out of the ring (for the AsyncSequence form).
+public struct OwnedRecord: Sendable {
+    public let bytes: [UInt8]
+    /// Reads the record as `R` when its rtype has that layout.
+    public func `as`<R: DBNRecord>(_ type: R.Type) -> R? { bytes.withUnsafeBytes { RecordView(unchecked: $0).as(type) } }
+    public var rtype: RType { RType(rawValue: bytes[1]) }
 }
 
 extension CMEChannelAddresses {

@@ -1,4 +1,5 @@
 import Atomics
+import Glibc
 
 /// One producer, any number of subscribers, variable-length records (DESIGN.md, Rings).
 ///
@@ -219,6 +220,21 @@ public final class BroadcastRing: @unchecked Sendable {
         /// Waits (with this subscriber's strategy) until at least one record is available.
         public func waitForData() {
             ring.dataParker.wait(wait) { self.ring.published.load(ordering: .acquiring) != self.position }
+        }
+
+        /// Waits until a record is available or `timeoutNs` passes; true when data is there.
+        @discardableResult
+        public func waitForData(timeoutNs: UInt64) -> Bool {
+            var start = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &start)
+            let deadline = UInt64(start.tv_sec) * 1_000_000_000 + UInt64(start.tv_nsec) + timeoutNs
+            ring.dataParker.wait(wait) {
+                if self.ring.published.load(ordering: .acquiring) != self.position { return true }
+                var now = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &now)
+                return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec) >= deadline
+            }
+            return ring.published.load(ordering: .acquiring) != position
         }
 
         @inline(__always)
