@@ -31,11 +31,13 @@ public enum WaitStrategy: Sendable {
         pthread_mutex_destroy(&mutex)
     }
 
-    /// Waits until `ready()` is true, with `strategy`.
+    /// Waits until `ready()` is true, with `strategy`. `ready()` is never called again after it
+    /// returned true, so it may do the work it waits for (a blocking push pushes in it).
     @inline(__always)
     func wait(_ strategy: WaitStrategy, until ready: () -> Bool) {
         var spins = 0
-        while !ready() {
+        while true {
+            if ready() { return }
             spins += 1
             switch strategy {
             case .busySpin:
@@ -46,7 +48,8 @@ public enum WaitStrategy: Sendable {
                 if spins < 64 { continue }
                 parked[0].wrappingIncrement(ordering: .sequentiallyConsistent)
                 pthread_mutex_lock(&mutex)
-                if !ready() {
+                let done = ready()
+                if !done {
                     var deadline = timespec()
                     clock_gettime(CLOCK_REALTIME, &deadline)
                     deadline.tv_nsec += 1_000_000
@@ -58,6 +61,7 @@ public enum WaitStrategy: Sendable {
                 }
                 pthread_mutex_unlock(&mutex)
                 parked[0].wrappingDecrement(ordering: .sequentiallyConsistent)
+                if done { return }
             }
         }
     }

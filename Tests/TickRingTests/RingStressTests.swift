@@ -196,3 +196,19 @@ import Testing
         #expect(ring.recordsWritten == 10_000)
     }
 }
+
+/// The wait loop's contract: a condition that does work is never run again once it succeeded.
+@Suite struct WaitStrategyTests {
+    @Test(arguments: [WaitStrategy.busySpin, .yield, .park])
+    func aSuccessfulConditionRunsOnce(strategy: WaitStrategy) {
+        let parker = Parker()
+        var calls = 0
+        var successes = 0
+        parker.wait(strategy) {
+            calls += 1
+            if calls >= 100 { successes += 1; return true }
+            return false
+        }
+        #expect(successes == 1 && calls == 100)
+    }
+}
