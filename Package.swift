@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // System libraries (Debian: libpcap-dev, liblz4-dev; Tools/setup installs them).
@@ -54,6 +55,7 @@ let package = Package(
             dependencies: [
                 "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strictSwift),
         .executableTarget(name: "cfeed", dependencies: ["CFeedCommands"], swiftSettings: strictSwift),

@@ -2,6 +2,7 @@ public import ArgumentParser
 import ComputeFeed
 import Foundation
 import Glibc
+import Histogram
 
 /// Set by SIGINT/SIGTERM; the run loop polls it (an async-signal-safe store).
 nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
@@ -26,6 +27,9 @@ public struct Run: ParsableCommand {
 
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
+
+    @Flag(help: "Measure ts_recv (kernel receive time) to subscriber-callback latency in an HDR histogram and print p50/p99/p99.9/max.")
+    var latency = false
 
     public init() {}
 
@@ -69,6 +73,8 @@ public struct Run: ParsableCommand {
             feed.requestStop()
         }
         stopper.start()
+        let latencyProbe = latency ? LatencyProbe(subscription: feed.subscribe(schemas: [.mbp1, .trades, .mbo, .mbp10], policy: .lossy)) : nil
+        latencyProbe?.start()
         do {
             try feed.runLive(tap: { datagram in
                 guard recordError == nil, let recorder else { return }
@@ -77,13 +83,15 @@ public struct Run: ParsableCommand {
             }, reportEvery: UInt64(statsInterval * 1e9), report: { status in
                 _ = watcher.poll { _ in }
                 let lag = feed.ring.recordsWritten &- (watcher.subscriber.expected == .max ? feed.ring.recordsWritten : watcher.subscriber.expected)
-                printError(Self.statusLine(status, previous: lastStatus, lag: lag))
+                printError(Self.statusLine(status, previous: lastStatus, lag: lag) + (latencyProbe.map { "; " + $0.summary() } ?? ""))
                 if let metricsPath { Self.writeMetrics(status, lag: lag, to: metricsPath) }
                 lastStatus = status
             })
         } catch {
             throw CLIFailure(.usage, error.description)
         }
+        latencyProbe?.stop()
+        if let latencyProbe { printError("latency ts_recv -> subscriber: " + latencyProbe.summary()) }
         do { try recorder?.close() } catch { throw CLIFailure(.ioError, "\(error)") }
         if let recordError { throw CLIFailure(.ioError, "recording stopped: \(recordError)") }
     }
@@ -121,5 +129,48 @@ public struct Run: ParsableCommand {
         // Write then rename, so the collector never reads half a file.
         let temporary = path + ".tmp"
         if (try? Data(text.utf8).write(to: URL(fileURLWithPath: temporary))) != nil { rename(temporary, path) }
+    }
+}
+
+/// A subscriber on its own thread that records, for every book and trade record, the time from the
+/// kernel's receive timestamp (`ts_recv`, CLOCK_REALTIME) to the subscriber's callback.
+final class LatencyProbe: @unchecked Sendable {
+    private let subscription: Subscription
+    private let lock = NSLock()
+    private var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    private var running = true
+    private var thread: Thread?
+
+    init(subscription: Subscription) { self.subscription = subscription }
+
+    func start() {
+        let t = Thread { [self] in
+            while lock.withLock({ running }) {
+                subscription.poll { record in
+                    let tsRecv = record.indexTimestamp
+                    var now = timespec()
+                    clock_gettime(CLOCK_REALTIME, &now)
+                    let ns = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+                    if ns > tsRecv { lock.withLock { _ = histogram.record(ns - tsRecv) } }
+                }
+                subscription.waitForData(timeout: .milliseconds(20))
+            }
+        }
+        thread = t
+        t.start()
+    }
+
+    func stop() {
+        lock.withLock { running = false }
+        while thread?.isFinished == false { usleep(1000) }
+    }
+
+    func summary() -> String {
+        lock.withLock {
+            guard histogram.totalCount > 0 else { return "latency: no records yet" }
+            func us(_ ns: UInt64) -> String { String(format: "%.1f", Double(ns) / 1000) }
+            return "latency µs p50 \(us(histogram.valueAtPercentile(50))) p99 \(us(histogram.valueAtPercentile(99))) "
+                + "p99.9 \(us(histogram.valueAtPercentile(99.9))) max \(us(histogram.max)) (n \(histogram.totalCount))"
+        }
     }
 }

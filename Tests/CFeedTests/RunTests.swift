@@ -18,7 +18,7 @@ import TestSupport
         let run = Process()
         run.executableURL = URL(fileURLWithPath: TestPaths.cfeed)
         run.arguments = ["run", "--config", dir.file("c.json"), "--stats-interval", "0.5", "--metrics-file",
-                         dir.file("m.prom"), "--record", dir.file("rec")]
+                         dir.file("m.prom"), "--record", dir.file("rec"), "--latency"]
         // stderr to a file: nothing to drain, nothing to block on.
         _ = FileManager.default.createFile(atPath: dir.file("run.err"), contents: nil)
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("run.err")))
@@ -40,6 +40,8 @@ import TestSupport
         #expect(run.terminationStatus == 0, "\(stderr)")
         #expect(stderr.contains("incremental/A"))
         #expect(stderr.contains("gaps"))
+        // The HDR latency summary, from ts_recv to the subscriber's callback.
+        #expect(stderr.contains("latency ts_recv -> subscriber: latency µs p50"), "\(stderr)")
         let metrics = try String(contentsOfFile: dir.file("m.prom"), encoding: .utf8)
         #expect(metrics.contains("cfeed_datagrams_total{feed=\"incremental\",line=\"A\",group=\"239.79.1.10:48410\"}"))
         #expect(metrics.contains("cfeed_kernel_drops_total"))
