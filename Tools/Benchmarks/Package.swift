@@ -12,7 +12,8 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let package = Package(
     name: "ComputeFeedBenchmarks",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: root.path)],
+    dependencies: [.package(path: root.path),
+                   .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0")],
     targets: [
         .target(name: "CBaselines", dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
                 cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("pcap")]),
@@ -20,7 +21,8 @@ let package = Package(
             name: "Bench",
             dependencies: ["CBaselines", .product(name: "ComputeFeed", package: root.lastPathComponent),
                            .product(name: "ExchangeSim", package: root.lastPathComponent),
-                           .product(name: "TickRing", package: root.lastPathComponent)],
+                           .product(name: "TickRing", package: root.lastPathComponent),
+                           .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
     ],
     swiftLanguageModes: [.v6]

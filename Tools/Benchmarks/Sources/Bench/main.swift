@@ -23,3 +23,4 @@ if selected("pcap") { PacketCaptureBenchmarks.run(&harness) }
 if selected("cme") { CMEBenchmarks.run(&harness) }
 if selected("ring") { RingBenchmarks.run(&harness) }
 harness.printTable()
+if selected("live") { LiveLatencyBenchmarks.run(&harness) }
