@@ -92,16 +92,7 @@ public struct Replay: ParsableCommand {
 
     public func run() throws {
         let selection = try schema.map { try SchemaSelection.parse($0).get() } ?? .all
-        var addresses = CMEChannelAddresses.channel410
-        if let config {
-            let loaded: FeedConfiguration
-            do { loaded = try FeedConfiguration.load(path: config) } catch { throw CLIFailure(.usage, error.description) }
-            if let channel = loaded.venue("cme")?.channels?.first {
-                addresses.incremental = channel.endpoints("incremental") ?? addresses.incremental
-                addresses.snapshot = channel.endpoints("snapshot") ?? addresses.snapshot
-                addresses.definition = channel.endpoints("definition") ?? addresses.definition
-            }
-        }
+        let addresses = CMEChannelAddresses(configured: try loadCMEChannel(config))
         let symbolSet = symbols.map { Set($0.split(separator: ",").map { String($0).trimmed }) }
         let reader: PcapReader
         do { reader = try PcapReader(path: file) } catch { throw CLIFailure(.unreadableInput, error.description) }

@@ -39,10 +39,7 @@ public struct Run: ParsableCommand {
         guard let venue = loaded.venue("cme"), let channel = venue.channels?.first else {
             throw CLIFailure(.usage, "config \(config): no cme venue with a channel (only cme runs live so far)")
         }
-        var addresses = CMEChannelAddresses.channel410
-        addresses.incremental = channel.endpoints("incremental") ?? addresses.incremental
-        addresses.snapshot = channel.endpoints("snapshot") ?? addresses.snapshot
-        addresses.definition = channel.endpoints("definition") ?? addresses.definition
+        let addresses = CMEChannelAddresses(configured: channel)
         let interfaceText = channel.feeds?.values.flatMap { $0.values }.compactMap(\.interface).first ?? "127.0.0.1"
         let interface = IPv4Address(interfaceText)!
 

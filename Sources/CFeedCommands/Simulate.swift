@@ -75,16 +75,7 @@ public struct Simulate: ParsableCommand {
     }
 
     public func run() throws {
-        var addresses = CMEChannelAddresses.channel410
-        if let path = self.config {
-            let loaded: FeedConfiguration
-            do { loaded = try FeedConfiguration.load(path: path) } catch { throw CLIFailure(.usage, error.description) }
-            if let channel = loaded.venue("cme")?.channels?.first {
-                addresses.incremental = channel.endpoints("incremental") ?? addresses.incremental
-                addresses.snapshot = channel.endpoints("snapshot") ?? addresses.snapshot
-                addresses.definition = channel.endpoints("definition") ?? addresses.definition
-            }
-        }
+        let addresses = CMEChannelAddresses(configured: try loadCMEChannel(self.config))
         let config = CMESimulationConfig(
             seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
             lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
