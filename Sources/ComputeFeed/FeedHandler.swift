@@ -44,6 +44,9 @@ public final class FeedHandler: @unchecked Sendable {
     private var schemas: SchemaSelection = [.definition, .system]
     private var handler: CMEChannelHandler<RingSink>?
     private let stopRequested = ManagedAtomic<Bool>(false)
+    /// A subscription joined a running feed: the feed thread publishes the current books.
+    private let snapshotRequested = ManagedAtomic<Bool>(false)
+    private let running = ManagedAtomic<Bool>(false)
     private let finished = ManagedAtomic<Bool>(false)
     private var thread: pthread_t?
     /// Set when the live source could not start (the feed thread's error).
@@ -56,16 +59,33 @@ public final class FeedHandler: @unchecked Sendable {
 
     /// A subscription to `schemas` of `symbols` (all when nil). `.lossless` subscriptions hold the
     /// feed back rather than miss a record; `.lossy` ones are told how many records they missed.
+    ///
+    /// A subscription made while the feed runs first receives the current books as snapshot
+    /// records (`R`, then the levels, F_SNAPSHOT); its schemas must be among those the feed was
+    /// started with (the handler does not build new schemas mid-run).
     public func subscribe(schemas: SchemaSelection = .all, symbols: Set<String>? = nil,
                           policy: BroadcastRing.Policy = .lossless, wait: WaitStrategy = .yield) -> Subscription {
-        self.schemas.formUnion(schemas)
-        return Subscription(subscriber: ring.subscribe(policy, wait: wait), schemas: schemas, symbols: symbols)
+        let late = running.load(ordering: .acquiring)
+        if !late { self.schemas.formUnion(schemas) }
+        let subscription = Subscription(subscriber: ring.subscribe(policy, wait: wait), schemas: schemas, symbols: symbols,
+                                        awaitingSnapshot: late)
+        if late { snapshotRequested.store(true, ordering: .releasing) }
+        return subscription
+    }
+
+    /// On the feed thread: publish the books for a subscription that joined late.
+    @inline(__always)
+    private func serveSnapshotRequest(_ handler: CMEChannelHandler<RingSink>, tsRecv: UInt64) {
+        if snapshotRequested.load(ordering: .relaxed), snapshotRequested.exchange(false, ordering: .acquiring) {
+            handler.publishSnapshots(tsRecv: tsRecv)
+        }
     }
 
     private func makeHandler() -> CMEChannelHandler<RingSink> {
         let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: schemas, arbitration: settings.arbitration),
                                         sink: RingSink(ring: ring))
         self.handler = handler
+        running.store(true, ordering: .releasing)
         return handler
     }
 
@@ -107,7 +127,9 @@ public final class FeedHandler: @unchecked Sendable {
                 let (feed, line) = routes[stream]
                 handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
             }
-            handler.tick(now: Self.realtime())  // the kernel timestamps' clock
+            let now = Self.realtime()  // the kernel timestamps' clock
+            handler.tick(now: now)
+            serveSnapshotRequest(handler, tsRecv: now)
             if let report, reportEvery > 0, Pacer.now() >= nextReport {
                 report(status())
                 nextReport = Pacer.now() &+ reportEvery
@@ -137,6 +159,7 @@ public final class FeedHandler: @unchecked Sendable {
             guard let (feed, line) = settings.addresses.route(datagram.destination) else { continue }
             pacer.wait(until: datagram.timestampNs)
             handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+            serveSnapshotRequest(handler, tsRecv: datagram.timestampNs)
         }
         handler.finish()
     }
@@ -200,10 +223,14 @@ public final class Subscription: @unchecked Sendable {
     public let symbols: Set<String>?
     private var allowed: Set<UInt32> = []
 
-    init(subscriber: BroadcastRing.Subscriber, schemas: SchemaSelection, symbols: Set<String>?) {
+    /// A late subscription skips what precedes the snapshot published for it.
+    private var awaitingSnapshot: Bool
+
+    init(subscriber: BroadcastRing.Subscriber, schemas: SchemaSelection, symbols: Set<String>?, awaitingSnapshot: Bool = false) {
         self.subscriber = subscriber
         self.schemas = schemas
         self.symbols = symbols
+        self.awaitingSnapshot = awaitingSnapshot
     }
 
     /// Records missed because the feed lapped this (lossy) subscription.
@@ -216,6 +243,11 @@ public final class Subscription: @unchecked Sendable {
         subscriber.poll(limit: limit) { bytes, _ in
             let record = RecordView(unchecked: bytes)
             let rtype = record.rtype
+            if awaitingSnapshot {
+                guard rtype == .system, let notice = record.as(SystemMsg.self),
+                      notice.msg.string.hasPrefix("snapshot begin") else { return }
+                awaitingSnapshot = false
+            }
             if let symbols, rtype == .instrumentDef, let def = record.as(InstrumentDefMsg.self),
                symbols.contains(def.rawSymbol.string) {
                 allowed.insert(def.instrumentID)

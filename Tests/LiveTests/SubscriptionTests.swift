@@ -39,3 +39,39 @@ import Testing
         #expect("\(feed.failure!)".contains("cannot open /nonexistent.pcap"))
     }
 }
+
+/// A subscriber that joins a running feed first gets every book as a snapshot, then live records,
+/// and ends on the true books.
+@Suite struct LateSubscriberTests {
+    @Test func aLateSubscriberStartsFromSnapshotsAndEndsOnTheTruth() throws {
+        let feed = FeedHandler()
+        let early = feed.subscribe(schemas: [.mbp10, .definition])
+        feed.start(.capture(path: SubscriptionTests.sample, speed: 30))
+        usleep(1_500_000)  // about 45 s of the capture
+        let late = feed.subscribe(schemas: [.mbp10], symbols: Set(["GH1H7", "GH1M7", "GH1U7", "GH1Z7", "GB2H7", "GB2M7", "GB2U7", "GB2Z7"]))
+        var first: [Mbp10Msg] = []
+        var books: [UInt32: Mbp10Msg] = [:]
+        while true {
+            let finished = feed.isFinished
+            let n = late.poll { record in
+                guard let book = record.as(Mbp10Msg.self) else { return }
+                if first.count < 3 { first.append(book) }
+                if book.event.flags.contains(.last) { books[book.instrumentID] = book }
+            }
+            early.poll { _ in }
+            if n == 0 && finished { break }
+            if n == 0 { late.waitForData(timeout: .milliseconds(10)) }
+        }
+        #expect(first.first?.event.action == .clear)
+        #expect(first.allSatisfy { $0.event.flags.contains(.snapshot) })
+        #expect(books.count == 8)
+        let truthURL = URL(fileURLWithPath: SubscriptionTests.sample).deletingPathExtension().appendingPathExtension("truth.json")
+        let truth = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: truthURL)) as? [String: Any])
+        let finals = try #require(truth["final_books"] as? [String: [String: Any]])
+        for (id, final) in finals {
+            let bids = (final["bids"] as? [[String: Any]])?.count ?? -1
+            let book = try #require(books[UInt32(id)!])
+            #expect((0..<10).filter { book.levels[$0].bidPx != .max }.count == bids, "\(id)")
+        }
+    }
+}

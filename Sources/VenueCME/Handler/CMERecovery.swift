@@ -330,11 +330,34 @@ extension CMEChannelHandler {
         checkRecoveryComplete(tsRecv: tsRecv)
     }
 
+    /// Publishes every instrument's current book as a snapshot (`R`, then the levels, F_SNAPSHOT;
+    /// stale ones also F_MAYBE_BAD_BOOK) between `snapshot begin` and `snapshot end` notices: what
+    /// a subscriber that joins a running feed needs first.
+    public func publishSnapshots(tsRecv: UInt64) {
+        let wasOpen = eventOpen
+        let saved = currentTsRecv
+        currentTsRecv = max(tsRecv, lastTsRecv)
+        stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot begin reason=subscriber"), slot: 0)
+        for slot in instruments.indices where active[slot] {
+            // The definitions first: a late subscriber missed them, and its symbol filter needs them.
+            if schemas.contains(.definition) {
+                var definition = definitions[slot]
+                definition.tsRecv = currentTsRecv
+                stager.stage(definition, slot: slot)
+            }
+            publishSnapshot(slot: slot, tsEvent: instruments[slot].lastTransactTime, sequence: currentSeq)
+        }
+        stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot end"), slot: 0)
+        releaseIfNoEventOpen(wasOpen: wasOpen)
+        currentTsRecv = saved
+    }
+
     /// Publishes an instrument's book as a snapshot: `R`, then each level, flagged F_SNAPSHOT
     /// (the last record gets F_LAST when the stager is flushed).
     func publishSnapshot(slot: Int, tsEvent: UInt64, sequence: UInt32) {
         let inst = instruments[slot]
-        emitClear(inst, slot: slot, tsEvent: tsEvent, flags: .snapshot, sequence: sequence)
+        let snapshotFlags: RecordFlags = inst.isStale ? [.snapshot, .maybeBadBook] : .snapshot
+        emitClear(inst, slot: slot, tsEvent: tsEvent, flags: snapshotFlags, sequence: sequence)
         guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
         var partial = LevelBook(depth: inst.book.depth)
         let id = UInt32(bitPattern: inst.securityID)
@@ -344,7 +367,7 @@ extension CMEChannelHandler {
                 let topBefore = partial.pair(0)
                 if isBid { partial.bids.insert(level, at: i + 1) } else { partial.asks.insert(level, at: i + 1) }
                 let event = BookEvent(price: level.price, size: level.size, action: .add, side: isBid ? .bid : .ask,
-                                      flags: .snapshot, depth: UInt8(i), tsRecv: currentTsRecv, tsInDelta: 0,
+                                      flags: snapshotFlags, depth: UInt8(i), tsRecv: currentTsRecv, tsInDelta: 0,
                                       sequence: sequence)
                 if schemas.contains(.mbp10) {
                     stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event,
