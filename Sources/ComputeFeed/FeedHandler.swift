@@ -55,6 +55,13 @@ public final class FeedHandler: @unchecked Sendable {
     public init(settings: Settings = .init()) {
         self.settings = settings
         ring = BroadcastRing(capacity: settings.ringBytes, producerWait: .yield)
+        pthread_mutex_init(&queryLock, nil)
+        pthread_cond_init(&queryAnswered, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(&queryAnswered)
+        pthread_mutex_destroy(&queryLock)
     }
 
     /// A subscription to `schemas` of `symbols` (all when nil). `.lossless` subscriptions hold the
@@ -71,6 +78,78 @@ public final class FeedHandler: @unchecked Sendable {
                                         awaitingSnapshot: late)
         if late { snapshotRequested.store(true, ordering: .releasing) }
         return subscription
+    }
+
+    // MARK: - Queries from any thread
+
+    /// What the handler knows of one instrument at the moment of the query.
+    public struct InstrumentState: Sendable {
+        public let instrument: CMEInstrument
+        public let definition: InstrumentDefMsg?
+        public var symbol: String { instrument.symbol }
+        public var book: LevelBook { instrument.book }
+        public var implied: LevelBook { instrument.implied }
+        public var status: StatusMsg? { instrument.status }
+        public var isStale: Bool { instrument.isStale }
+    }
+
+    private var queryLock = pthread_mutex_t()
+    private var queryAnswered = pthread_cond_t()
+    private let queryPending = ManagedAtomic<Bool>(false)
+    private var querySymbol = ""
+    private var queryAnswer: InstrumentState?
+    private var queryDone = false
+
+    /// The current book, definition and status of `symbol`, from any thread: the feed thread
+    /// answers between two datagrams (no lock on its hot path). Nil for an unknown symbol, or if
+    /// the feed does not answer within `timeout`.
+    public func state(of symbol: String, timeout: Duration = .seconds(1)) -> InstrumentState? {
+        if isFinished || !running.load(ordering: .acquiring) {
+            return handler.flatMap { h in h.instrument(symbol: symbol).map { InstrumentState(instrument: $0, definition: h.definition(securityID: $0.securityID)) } }
+        }
+        pthread_mutex_lock(&queryLock)
+        defer { pthread_mutex_unlock(&queryLock) }
+        querySymbol = symbol
+        queryAnswer = nil
+        queryDone = false
+        queryPending.store(true, ordering: .releasing)
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        let (seconds, attoseconds) = timeout.components
+        let total = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        deadline.tv_sec += Int(seconds) + total / 1_000_000_000
+        deadline.tv_nsec = total % 1_000_000_000
+        while !queryDone && !isFinished {
+            // Short waits, so a feed that ends meanwhile is noticed.
+            var slice = timespec()
+            clock_gettime(CLOCK_REALTIME, &slice)
+            slice.tv_nsec += 10_000_000
+            if slice.tv_nsec >= 1_000_000_000 { slice.tv_sec += 1; slice.tv_nsec -= 1_000_000_000 }
+            if slice.tv_sec > deadline.tv_sec || (slice.tv_sec == deadline.tv_sec && slice.tv_nsec > deadline.tv_nsec) { slice = deadline }
+            if pthread_cond_timedwait(&queryAnswered, &queryLock, &slice) != 0,
+               slice.tv_sec == deadline.tv_sec && slice.tv_nsec == deadline.tv_nsec { break }
+        }
+        queryPending.store(false, ordering: .relaxed)
+        if !queryDone && isFinished {
+            return handler.flatMap { h in h.instrument(symbol: symbol).map { InstrumentState(instrument: $0, definition: h.definition(securityID: $0.securityID)) } }
+        }
+        return queryAnswer
+    }
+
+    /// On the feed thread: answer a pending query.
+    @inline(__always)
+    private func serveQuery(_ handler: CMEChannelHandler<RingSink>) {
+        guard queryPending.load(ordering: .relaxed) else { return }
+        pthread_mutex_lock(&queryLock)
+        if queryPending.load(ordering: .acquiring) && !queryDone {
+            queryAnswer = handler.instrument(symbol: querySymbol).map {
+                InstrumentState(instrument: $0, definition: handler.definition(securityID: $0.securityID))
+            }
+            queryDone = true
+            queryPending.store(false, ordering: .relaxed)
+            pthread_cond_broadcast(&queryAnswered)
+        }
+        pthread_mutex_unlock(&queryLock)
     }
 
     /// On the feed thread: publish the books for a subscription that joined late.
@@ -130,6 +209,7 @@ public final class FeedHandler: @unchecked Sendable {
             let now = Self.realtime()  // the kernel timestamps' clock
             handler.tick(now: now)
             serveSnapshotRequest(handler, tsRecv: now)
+            serveQuery(handler)
             if let report, reportEvery > 0, Pacer.now() >= nextReport {
                 report(status())
                 nextReport = Pacer.now() &+ reportEvery
@@ -160,6 +240,7 @@ public final class FeedHandler: @unchecked Sendable {
             pacer.wait(until: datagram.timestampNs)
             handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
             serveSnapshotRequest(handler, tsRecv: datagram.timestampNs)
+            serveQuery(handler)
         }
         handler.finish()
     }

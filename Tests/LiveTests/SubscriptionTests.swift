@@ -75,3 +75,22 @@ import Testing
         }
     }
 }
+
+/// "Current book / definition / status of SYMBOL", asked from another thread while the feed runs.
+@Suite struct QueryTests {
+    @Test func queriesAreAnsweredByTheFeedThreadWhileItRuns() throws {
+        let feed = FeedHandler()
+        let sub = feed.subscribe(schemas: [.trades])
+        feed.start(.capture(path: SubscriptionTests.sample, speed: 20))
+        usleep(1_000_000)
+        let during = try #require(feed.state(of: "GH1H7"))
+        #expect(during.definition?.rawSymbol.string == "GH1H7")
+        #expect(during.definition?.minPriceIncrement == 5_000_000)
+        #expect(during.book.bids.count > 0)
+        #expect(feed.state(of: "NOPE") == nil)
+        while !feed.isFinished { sub.poll { _ in }; usleep(1000) }
+        let after = try #require(feed.state(of: "GB2Z7"))
+        #expect(after.status != nil)
+        #expect(!after.isStale)
+    }
+}
