@@ -58,7 +58,10 @@ public struct Run: ParsableCommand {
         sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
 
-        let feed = FeedHandler(settings: .init(addresses: addresses, interface: interface))
+        let feed = FeedHandler(settings: .init(addresses: addresses, interface: interface,
+                                               ringBytes: loaded.settings?.ringBytes ?? 64 << 20,
+                                               receiveBufferBytes: loaded.settings?.receiveBufferBytes ?? 16 << 20,
+                                               sources: channel.sources))
         // The CLI's own subscriber: it measures how far behind the feed a reader runs.
         let watcher = feed.subscribe(schemas: [.mbp1, .trades, .system], policy: .lossy)
         let metricsPath = metricsFile

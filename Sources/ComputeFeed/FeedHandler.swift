@@ -27,10 +27,13 @@ public final class FeedHandler: @unchecked Sendable {
         public var ringBytes: Int
         public var receiveBufferBytes: Int
         public var arbitration: SequenceArbiter.Configuration
+        /// Source-specific joins: the sender to accept on a group.
+        public var sources: [Endpoint: IPv4Address]
 
         public init(addresses: CMEChannelAddresses = .channel410, interface: IPv4Address = IPv4Address("127.0.0.1")!,
                     ringBytes: Int = 64 << 20, receiveBufferBytes: Int = 16 << 20,
-                    arbitration: SequenceArbiter.Configuration = .init()) {
+                    arbitration: SequenceArbiter.Configuration = .init(), sources: [Endpoint: IPv4Address] = [:]) {
+            self.sources = sources
             self.addresses = addresses
             self.interface = interface
             self.ringBytes = ringBytes
@@ -187,7 +190,9 @@ public final class FeedHandler: @unchecked Sendable {
     /// datagram first (for recording); `report` gets a status every `reportEvery` ns.
     public func runLive(tap: ((Datagram) -> Void)? = nil, reportEvery: UInt64 = 0,
                         report: ((LiveStatus) -> Void)? = nil) throws(SocketError) {
-        let joins = settings.addresses.allEndpoints.map { MulticastReceiver.Join(group: $0, interface: settings.interface) }
+        let joins = settings.addresses.allEndpoints.map {
+            MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
+        }
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let routes = receiver.streams.map { settings.addresses.route($0.join.group)! }
         let handler = makeHandler()

@@ -35,6 +35,21 @@ import Testing
         #expect(receiver.streams.map(\.kernelDrops) == [0, 0])
     }
 
+    @Test func sourceSpecificJoinsFilterBySender() throws {
+        let group = Endpoint(IPv4Address("232.77.4.1")!, 47104)  // 232/8: the source-specific range
+        let right = try MulticastReceiver([.init(group: group, interface: Self.loopback, source: Self.loopback)])
+        let wrong = try MulticastReceiver([.init(group: group, interface: Self.loopback, source: IPv4Address("127.0.0.2")!)])
+        let sender = try MulticastSender(interface: Self.loopback)
+        for i in 0..<20 { try [UInt8(i)].withUnsafeBytes { try sender.send($0, to: group) } }
+        var gotRight = 0, gotWrong = 0
+        for _ in 0..<20 {
+            right.poll(timeoutMs: 10) { _, _ in gotRight += 1 }
+            wrong.poll(timeoutMs: 1) { _, _ in gotWrong += 1 }
+        }
+        #expect(gotRight == 20)
+        #expect(gotWrong == 0)
+    }
+
     @Test func aBadInterfaceIsAClearError() {
         do {
             _ = try MulticastReceiver([.init(group: Endpoint(IPv4Address("239.77.3.1")!, 47103), interface: IPv4Address("192.0.2.1")!)])

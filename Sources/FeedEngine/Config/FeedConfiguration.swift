@@ -23,8 +23,25 @@ public import PacketCapture
 /// ```
 public struct FeedConfiguration: Codable, Sendable, Equatable {
     public var venues: [VenueConfiguration]
+    /// Handler resources: `{"ring_bytes": 67108864, "receive_buffer_bytes": 16777216}` (optional).
+    public var settings: HandlerSettings?
 
-    public init(venues: [VenueConfiguration]) { self.venues = venues }
+    public struct HandlerSettings: Codable, Sendable, Equatable {
+        /// Broadcast ring capacity in bytes (a power of two, at least 4096).
+        public var ringBytes: Int?
+        /// SO_RCVBUF asked for each multicast socket.
+        public var receiveBufferBytes: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case ringBytes = "ring_bytes"
+            case receiveBufferBytes = "receive_buffer_bytes"
+        }
+    }
+
+    public init(venues: [VenueConfiguration], settings: HandlerSettings? = nil) {
+        self.venues = venues
+        self.settings = settings
+    }
 
     public func venue(_ name: String) -> VenueConfiguration? { venues.first { $0.venue == name } }
 
@@ -45,6 +62,12 @@ public struct FeedConfiguration: Codable, Sendable, Equatable {
     }
 
     func validate(path: String) throws(ConfigurationError) {
+        if let ring = settings?.ringBytes, ring < 4096 || ring & (ring - 1) != 0 {
+            throw ConfigurationError("config \(path): settings.ring_bytes: \(ring) must be a power of two of at least 4096")
+        }
+        if let buffer = settings?.receiveBufferBytes, buffer <= 0 {
+            throw ConfigurationError("config \(path): settings.receive_buffer_bytes must be positive")
+        }
         for (v, venue) in venues.enumerated() {
             guard ["cme", "ice", "shfe"].contains(venue.venue) else {
                 throw ConfigurationError("config \(path): venues[\(v)].venue: unknown venue '\(venue.venue)' (cme, ice, shfe)")
@@ -56,6 +79,9 @@ public struct FeedConfiguration: Codable, Sendable, Equatable {
                         guard ["A", "B"].contains(name) else { throw ConfigurationError("config \(path): \(where_): lines are named A or B") }
                         guard IPv4Address(line.group) != nil else {
                             throw ConfigurationError("config \(path): \(where_).group: '\(line.group)' is not an IPv4 address")
+                        }
+                        if let source = line.source, IPv4Address(source) == nil {
+                            throw ConfigurationError("config \(path): \(where_).source: '\(source)' is not an IPv4 address")
                         }
                         if let interface = line.interface, IPv4Address(interface) == nil {
                             throw ConfigurationError("config \(path): \(where_).interface: '\(interface)' is not an IPv4 address")
@@ -88,6 +114,19 @@ public struct ChannelConfiguration: Codable, Sendable, Equatable {
     public init(id: Int, feeds: [String: [String: LineConfiguration]]? = nil) {
         self.id = id
         self.feeds = feeds
+    }
+
+    /// Source addresses for source-specific joins, by group:port.
+    public var sources: [Endpoint: IPv4Address] {
+        var out: [Endpoint: IPv4Address] = [:]
+        for lines in (feeds ?? [:]).values {
+            for line in lines.values {
+                if let group = IPv4Address(line.group), let source = line.source.flatMap(IPv4Address.init) {
+                    out[Endpoint(group, line.port)] = source
+                }
+            }
+        }
+        return out
     }
 
     /// The endpoints of `feed` in line order (A, B), or nil when the config does not give them.
