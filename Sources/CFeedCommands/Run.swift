@@ -81,6 +81,16 @@ public struct Run: ParsableCommand {
                 do { try recorder.writeUDP(timestampNs: datagram.timestampNs, source: datagram.source,
                                            destination: datagram.destination, payload: datagram.payload) } catch { recordError = error }
             }, reportEvery: UInt64(statsInterval * 1e9), report: { status in
+                if lastStatus == nil {
+                    // The first report comes right after the joins.
+                    printError("joined \(status.streams.count) groups on \(interface)")
+                    let short = status.streams.filter { $0.grantedBuffer < feed.settings.receiveBufferBytes }
+                    if let least = short.map(\.grantedBuffer).min() {
+                        printError("cfeed: warning: the kernel granted only \(least) of the \(feed.settings.receiveBufferBytes) bytes of receive buffer asked, on \(short.count) of \(status.streams.count) groups; raise net.core.rmem_max")
+                    }
+                    lastStatus = status
+                    return
+                }
                 _ = watcher.poll { _ in }
                 let lag = feed.ring.recordsWritten &- (watcher.subscriber.expected == .max ? feed.ring.recordsWritten : watcher.subscriber.expected)
                 printError(Self.statusLine(status, previous: lastStatus, lag: lag) + (latencyProbe.map { "; " + $0.summary() } ?? ""))

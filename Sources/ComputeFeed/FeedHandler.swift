@@ -205,6 +205,7 @@ public final class FeedHandler: @unchecked Sendable {
             lostPackets: handler.incremental.lostNumbers, stats: handler.stats, recordsPublished: ring.recordsWritten,
             staleInstruments: handler.activeInstruments.filter { $0.isStale }.map(\.symbol))
         }
+        report?(status())  // at once: the joins, and the buffer sizes the kernel granted
         while !stopRequested.load(ordering: .relaxed) {
             receiver.poll(timeoutMs: 5) { stream, datagram in
                 tap?(datagram)

@@ -39,6 +39,7 @@ import TestSupport
         let stderr = (try? String(contentsOfFile: dir.file("run.err"), encoding: .utf8)) ?? ""
         #expect(run.terminationStatus == 0, "\(stderr)")
         #expect(stderr.contains("incremental/A"))
+        #expect(stderr.contains("joined 6 groups on 127.0.0.1"))
         #expect(stderr.contains("gaps"))
         // The HDR latency summary, from ts_recv to the subscriber's callback.
         #expect(stderr.contains("latency ts_recv -> subscriber: latency µs p50"), "\(stderr)")
