@@ -108,7 +108,7 @@ public final class FeedHandler: @unchecked Sendable {
     /// the feed does not answer within `timeout`.
     public func state(of symbol: String, timeout: Duration = .seconds(1)) -> InstrumentState? {
         if isFinished || !running.load(ordering: .acquiring) {
-            return handler.flatMap { h in h.instrument(symbol: symbol).map { InstrumentState(instrument: $0, definition: h.definition(securityID: $0.securityID)) } }
+            return answerDirectly(symbol)
         }
         pthread_mutex_lock(&queryLock)
         defer { pthread_mutex_unlock(&queryLock) }
@@ -134,9 +134,14 @@ public final class FeedHandler: @unchecked Sendable {
         }
         queryPending.store(false, ordering: .relaxed)
         if !queryDone && isFinished {
-            return handler.flatMap { h in h.instrument(symbol: symbol).map { InstrumentState(instrument: $0, definition: h.definition(securityID: $0.securityID)) } }
+            return answerDirectly(symbol)
         }
         return queryAnswer
+    }
+
+    /// The answer read straight from the handler: only when no feed thread is running it.
+    private func answerDirectly(_ symbol: String) -> InstrumentState? {
+        handler.flatMap { h in h.instrument(symbol: symbol).map { InstrumentState(instrument: $0, definition: h.definition(securityID: $0.securityID)) } }
     }
 
     /// On the feed thread: answer a pending query.
