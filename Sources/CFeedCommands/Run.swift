@@ -36,17 +36,15 @@ public struct Run: ParsableCommand {
     public func run() throws {
         let loaded: FeedConfiguration
         do { loaded = try FeedConfiguration.load(path: config) } catch { throw CLIFailure(.usage, error.description) }
-        guard let venue = loaded.venue("cme"), let channel = venue.channels?.first else {
-            throw CLIFailure(.usage, "config \(config): no cme venue with a channel (only cme runs live so far)")
-        }
-        let addresses = CMEChannelAddresses(configured: channel)
-        let interfaceText = channel.feeds?.values.flatMap { $0.values }.compactMap(\.interface).first ?? "127.0.0.1"
-        let interface = IPv4Address(interfaceText)!
+        let feed: FeedHandler
+        do { feed = try FeedHandler(configuration: loaded) } catch { throw CLIFailure(.usage, "config \(config): \(error)") }
+        let interface = feed.settings.interface
+        let channelID = loaded.venue("cme")?.channels?.first?.id ?? 410
 
         var recorder: PcapWriter?
         if let record {
             let stamp = Timestamps.iso8601(UInt64(Date().timeIntervalSince1970 * 1e9)).prefix(19).replacingOccurrences(of: ":", with: "")
-            let path = "\(record)/cfeed-cme-\(channel.id)-\(stamp).pcap"
+            let path = "\(record)/cfeed-cme-\(channelID)-\(stamp).pcap"
             do { recorder = try PcapWriter(path: path) } catch { throw CLIFailure(.cannotCreateOutput, "\(error)") }
         }
         signal(SIGINT) { _ in stopSignal = 1 }
@@ -58,10 +56,6 @@ public struct Run: ParsableCommand {
         sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
 
-        let feed = FeedHandler(settings: .init(addresses: addresses, interface: interface,
-                                               ringBytes: loaded.settings?.ringBytes ?? 64 << 20,
-                                               receiveBufferBytes: loaded.settings?.receiveBufferBytes ?? 16 << 20,
-                                               sources: channel.sources))
         // The CLI's own subscriber: it measures how far behind the feed a reader runs.
         let watcher = feed.subscribe(schemas: [.mbp1, .trades, .system], policy: .lossy)
         let metricsPath = metricsFile

@@ -62,6 +62,20 @@ public final class FeedHandler: @unchecked Sendable {
         pthread_cond_init(&queryAnswered, nil)
     }
 
+    /// A handler for the CME channel of a configuration (`FeedConfiguration.load(path:)`): its groups,
+    /// the interface and sources of its lines, and the ring and socket-buffer sizes of `settings`.
+    public convenience init(configuration: FeedConfiguration) throws(ConfigurationError) {
+        guard let channel = configuration.venue("cme")?.channels?.first else {
+            throw ConfigurationError("the configuration has no cme venue with a channel (only cme runs live so far)")
+        }
+        let addresses = CMEChannelAddresses(configured: channel)
+        let interface = channel.feeds?.values.flatMap { $0.values }.compactMap(\.interface).first.flatMap(IPv4Address.init)
+        self.init(settings: Settings(addresses: addresses, interface: interface ?? IPv4Address("127.0.0.1")!,
+                                     ringBytes: configuration.settings?.ringBytes ?? 64 << 20,
+                                     receiveBufferBytes: configuration.settings?.receiveBufferBytes ?? 16 << 20,
+                                     sources: channel.sources))
+    }
+
     deinit {
         pthread_cond_destroy(&queryAnswered)
         pthread_mutex_destroy(&queryLock)
@@ -392,6 +406,15 @@ public struct OwnedRecord: Sendable {
 }
 
 extension CMEChannelAddresses {
+    /// The channel-410 defaults, overridden by whatever feeds `channel` configures.
+    public init(configured channel: ChannelConfiguration?) {
+        self = .channel410
+        guard let channel else { return }
+        incremental = channel.endpoints("incremental") ?? incremental
+        snapshot = channel.endpoints("snapshot") ?? snapshot
+        definition = channel.endpoints("definition") ?? definition
+    }
+
     /// Every group of the channel, for joining.
     public var allEndpoints: [Endpoint] { incremental + snapshot + definition }
 }
