@@ -41,8 +41,4 @@ public final class SlotArray<Element> {
         (base + count).initialize(to: element)
         count += 1
     }
-
-    public func map<T>(_ transform: (Element) throws -> T) rethrows -> [T] {
-        try indices.map { try transform(self[$0]) }
-    }
 }

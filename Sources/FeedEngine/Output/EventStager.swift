@@ -36,7 +36,6 @@ public final class EventStager {
     }
 
     public var isEmpty: Bool { records == 0 }
-    public var count: Int { records }
 
     /// Stages `record` for the instrument in `slot` (any index the venue assigns).
     @inlinable
@@ -45,12 +44,6 @@ public final class EventStager {
         let offset = reserve(size)
         (arena + offset).storeBytes(of: record, as: R.self)
         track(offset: offset, rtype: record.header.rtype, slot: slot)
-    }
-
-    public func stageBytes(_ bytes: UnsafeRawBufferPointer, slot: Int) {
-        let offset = reserve(bytes.count)
-        (arena + offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        track(offset: offset, rtype: RType(rawValue: bytes[1]), slot: slot)
     }
 
     @inlinable

@@ -1,5 +1,4 @@
 public import TickFormat
-public import ByteIO
 
 /// Where normalized records go: a DBN file, a text printer, a ring, a test's collector. Handlers
 /// are generic over their sink, so the call is direct (no existential) and specialized.
@@ -30,18 +29,5 @@ public struct CountingSink: RecordSink {
     @inlinable public mutating func receive(_ record: RecordView) {
         counts[Int(record.bytes[1])] &+= 1
         total &+= 1
-    }
-}
-
-/// Writes records to a DBN encoder.
-public struct DBNEncoderSink<Sink: ByteSink>: RecordSink {
-    public var encoder: DBNEncoder<Sink>
-    public private(set) var error: (any Error)?
-
-    public init(encoder: DBNEncoder<Sink>) { self.encoder = encoder }
-
-    public mutating func receive(_ record: RecordView) {
-        guard error == nil else { return }
-        do { try encoder.encode(record) } catch { self.error = error }
     }
 }

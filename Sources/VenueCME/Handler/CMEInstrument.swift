@@ -56,4 +56,36 @@ struct CMEStatValue: Equatable {
     var quantity: Int64
 }
 
-typealias CMEStatistics = [UInt16: CMEStatValue]
+/// The last value of each statistic an instrument has, in fixed slots: updating one (a volume entry
+/// per trade) is a switch and a store, not a hash-table write.
+struct CMEStatistics: Equatable {
+    private var values = InlineArray<13, CMEStatValue?>(repeating: nil)
+
+    /// The slot of a stat_type CME produces (specs: 49, 51, 37 → dbn-v3 §7), or nil for others.
+    @inline(__always) private static func slot(_ type: UInt16) -> Int? {
+        switch type {
+        case 1...11: Int(type) - 1
+        case 13: 11
+        case 10001: 12
+        default: nil
+        }
+    }
+
+    private static let types: [UInt16] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 10001]
+
+    subscript(type: UInt16) -> CMEStatValue? {
+        get { Self.slot(type).flatMap { values[$0] } }
+        set { if let i = Self.slot(type) { values[i] = newValue } }
+    }
+
+    mutating func removeAll() { values = .init(repeating: nil) }
+
+    /// The statistics present, by stat_type.
+    var entries: [(type: UInt16, value: CMEStatValue)] {
+        Self.types.compactMap { type in self[type].map { (type, $0) } }
+    }
+
+    static func == (a: CMEStatistics, b: CMEStatistics) -> Bool {
+        Self.types.allSatisfy { a[$0] == b[$0] }
+    }
+}

@@ -57,13 +57,13 @@ extension CMEChannelHandler {
             slot = reused
             instruments[slot] = instrument
             definitions[slot] = record
-            statistics[slot] = [:]
+            statistics[slot] = CMEStatistics()
             active[slot] = true
         } else {
             slot = instruments.count
             instruments.append(instrument)
             definitions.append(record)
-            statistics.append([:])
+            statistics.append(CMEStatistics())
             active.append(true)
             table.insert(securityID, slot: slot)
         }
@@ -385,7 +385,7 @@ extension CMEChannelHandler {
     func publishChangedStatistics(slot: Int, before: CMEStatistics, tsEvent: UInt64) {
         guard schemas.contains(.statistics) else { return }
         let inst = instruments[slot]
-        for (type, value) in statistics[slot].sorted(by: { $0.key < $1.key }) where before[type] != value {
+        for (type, value) in statistics[slot].entries where before[type] != value {
             stager.stage(StatMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: inst.securityID),
                                  tsEvent: tsEvent, tsRecv: currentTsRecv, price: value.price, quantity: value.quantity,
                                  sequence: 0, statType: StatType(rawValue: type), channelID: 0), slot: slot)

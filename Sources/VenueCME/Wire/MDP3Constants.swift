@@ -47,10 +47,6 @@ public enum MDP3Template: UInt16, CaseIterable, Sendable {
         }
     }
 
-    /// Dimension-header sizes of the template's groups, in schema order (3 = groupSize,
-    /// 8 = groupSize8Byte).
-    public var groupHeaderSizes: [Int] { (0..<groupCount).map(groupHeaderSize) }
-
     /// Number of repeating groups (no allocation: used on the hot path).
     @inlinable public var groupCount: Int {
         switch self {
@@ -64,23 +60,6 @@ public enum MDP3Template: UInt16, CaseIterable, Sendable {
     /// Dimension-header size of group `index`: 8 for the `NoOrderIDEntries` of 46 and 48, else 3.
     @inlinable public func groupHeaderSize(_ index: Int) -> Int {
         (self == .book || self == .tradeSummary) && index == 1 ? 8 : 3
-    }
-
-    /// v13 entry block lengths of the groups, in schema order.
-    public var entryBlockLengths: [Int] {
-        switch self {
-        case .channelReset: [2]
-        case .adminHeartbeat, .securityStatus: []
-        case .volume: [16]
-        case .book: [32, 24]
-        case .orderBook: [40]
-        case .tradeSummary: [32, 16]
-        case .dailyStatistics: [32]
-        case .sessionStatistics: [24]
-        case .snapshot: [22]
-        case .snapshotOrderBook: [29]
-        case .definition: [9, 4, 4, 5]
-        }
     }
 }
 
