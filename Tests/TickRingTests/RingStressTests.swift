@@ -31,6 +31,17 @@ import Testing
     /// Variable lengths, 8…368 bytes (DBN records are 8-byte multiples up to 520).
     static func length(_ number: UInt64) -> Int { 8 * (1 + Int(number % 46)) }
 
+    /// Writes records 0..<n, each filled by `fill`, from the calling thread.
+    static func produce(_ n: UInt64, into ring: BroadcastRing) {
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
+        defer { scratch.deallocate() }
+        for i in 0..<n {
+            let size = length(i)
+            fill(scratch, number: i, length: size)
+            ring.write(UnsafeRawBufferPointer(start: scratch, count: size))
+        }
+    }
+
     static func thread(_ body: @escaping @Sendable () -> Void) -> Thread {
         let t = Thread(block: body)
         t.start()
@@ -102,13 +113,7 @@ import Testing
                 done[k].set()
             }
         }
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
-        defer { scratch.deallocate() }
-        for i in 0..<n {
-            let length = Self.length(i)
-            Self.fill(scratch, number: i, length: length)
-            ring.write(UnsafeRawBufferPointer(start: scratch, count: length))
-        }
+        Self.produce(n, into: ring)
         Self.join(done)
         #expect(errors.value == [0, 0])
         #expect(subscribers.allSatisfy { $0.received == n && $0.lost == 0 })
@@ -143,13 +148,7 @@ import Testing
             }
             done.set()
         }
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
-        defer { scratch.deallocate() }
-        for i in 0..<n {
-            let length = Self.length(i)
-            Self.fill(scratch, number: i, length: length)
-            ring.write(UnsafeRawBufferPointer(start: scratch, count: length))
-        }
+        Self.produce(n, into: ring)
         finished.set()
         Self.join([done])
         #expect(errors.value == 0)
@@ -177,12 +176,7 @@ import Testing
             }
             done.set()
         }
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: 1024, alignment: 8)
-        defer { scratch.deallocate() }
-        for i in 0..<n {
-            Self.fill(scratch, number: i, length: Self.length(i))
-            ring.write(UnsafeRawBufferPointer(start: scratch, count: Self.length(i)))
-        }
+        Self.produce(n, into: ring)
         Self.join([done])
         #expect(errors.value == 0 && slow.received == n && slow.lost == 0)
     }

@@ -49,6 +49,14 @@ private func putGroupHeader(_ w: inout WireWriter, blockLength: Int, count: Int,
     w.put(UInt8(count))
 }
 
+/// The 11-byte root block shared by the incremental templates (Volume37, Book46, OrderBook47, TradeSummary48,
+/// DailyStatistics49, SessionStatistics51): TransactTime u64, MatchEventIndicator u8, 2 padding bytes.
+private func putIncrementalRoot(_ w: inout WireWriter, transactTime: UInt64, matchEventIndicator: MatchEventIndicator) {
+    w.put(transactTime)
+    w.put(matchEventIndicator.rawValue)
+    w.zeros(2)
+}
+
 extension ChannelReset4: MDP3Encodable {
     public static var template: MDP3Template { .channelReset }
     public func encodeBody(into w: inout WireWriter) {
@@ -77,9 +85,7 @@ extension SecurityStatus30: MDP3Encodable {
 extension Volume37: MDP3Encodable {
     public static var template: MDP3Template { .volume }
     public func encodeBody(into w: inout WireWriter) {
-        w.put(transactTime)
-        w.put(matchEventIndicator.rawValue)
-        w.zeros(2)
+        putIncrementalRoot(&w, transactTime: transactTime, matchEventIndicator: matchEventIndicator)
         putGroupHeader(&w, blockLength: 16, count: entries.count)
         for e in entries {
             w.put(e.size)
@@ -94,9 +100,7 @@ extension Volume37: MDP3Encodable {
 extension Book46: MDP3Encodable {
     public static var template: MDP3Template { .book }
     public func encodeBody(into w: inout WireWriter) {
-        w.put(transactTime)
-        w.put(matchEventIndicator.rawValue)
-        w.zeros(2)
+        putIncrementalRoot(&w, transactTime: transactTime, matchEventIndicator: matchEventIndicator)
         putGroupHeader(&w, blockLength: 32, count: entries.count)
         for e in entries {
             w.put(e.price)
@@ -125,9 +129,7 @@ extension Book46: MDP3Encodable {
 extension OrderBook47: MDP3Encodable {
     public static var template: MDP3Template { .orderBook }
     public func encodeBody(into w: inout WireWriter) {
-        w.put(transactTime)
-        w.put(matchEventIndicator.rawValue)
-        w.zeros(2)
+        putIncrementalRoot(&w, transactTime: transactTime, matchEventIndicator: matchEventIndicator)
         putGroupHeader(&w, blockLength: 40, count: entries.count)
         for e in entries {
             w.put(e.orderID)
@@ -145,9 +147,7 @@ extension OrderBook47: MDP3Encodable {
 extension TradeSummary48: MDP3Encodable {
     public static var template: MDP3Template { .tradeSummary }
     public func encodeBody(into w: inout WireWriter) {
-        w.put(transactTime)
-        w.put(matchEventIndicator.rawValue)
-        w.zeros(2)
+        putIncrementalRoot(&w, transactTime: transactTime, matchEventIndicator: matchEventIndicator)
         putGroupHeader(&w, blockLength: 32, count: entries.count)
         for e in entries {
             w.put(e.price)
@@ -172,9 +172,7 @@ extension TradeSummary48: MDP3Encodable {
 extension DailyStatistics49: MDP3Encodable {
     public static var template: MDP3Template { .dailyStatistics }
     public func encodeBody(into w: inout WireWriter) {
-        w.put(transactTime)
-        w.put(matchEventIndicator.rawValue)
-        w.zeros(2)
+        putIncrementalRoot(&w, transactTime: transactTime, matchEventIndicator: matchEventIndicator)
         putGroupHeader(&w, blockLength: 32, count: entries.count)
         for e in entries {
             w.put(e.price)
@@ -193,9 +191,7 @@ extension DailyStatistics49: MDP3Encodable {
 extension SessionStatistics51: MDP3Encodable {
     public static var template: MDP3Template { .sessionStatistics }
     public func encodeBody(into w: inout WireWriter) {
-        w.put(transactTime)
-        w.put(matchEventIndicator.rawValue)
-        w.zeros(2)
+        putIncrementalRoot(&w, transactTime: transactTime, matchEventIndicator: matchEventIndicator)
         putGroupHeader(&w, blockLength: 24, count: entries.count)
         for e in entries {
             w.put(e.price)
