@@ -43,17 +43,21 @@ let package = Package(
         // Lock-free rings: broadcast (one producer, many subscribers) and SPSC, wait strategies.
         .target(name: "TickRing", dependencies: [.product(name: "Atomics", package: "swift-atomics")],
                 swiftSettings: strictSwift),
+        // LZ4 tick archives: writer (a ring subscriber), reader, repair, queries. Format: Sources/TickArchive/ARCHIVE-FORMAT.md.
+        .target(name: "TickArchive", dependencies: ["TickFormat", "CLZ4", "TickRing",
+                                                    .product(name: "Atomics", package: "swift-atomics")],
+                exclude: ["ARCHIVE-FORMAT.md"], swiftSettings: strictSwift),
         // Simulated markets: order flow, the true book and trade tape, encoded packets on lines A/B.
         .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"],
                 swiftSettings: strictSwift),
         // The umbrella library strategies import.
-        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "TickRing",
+        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "TickRing", "TickArchive",
                                                   .product(name: "Atomics", package: "swift-atomics")], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.
         .target(
             name: "CFeedCommands",
             dependencies: [
-                "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME",
+                "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME", "TickArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"],
                     swiftSettings: strictSwift),
         .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "TickArchiveTests", dependencies: ["TickArchive", "TestSupport", "CLZ4"], swiftSettings: strictSwift),
         .testTarget(name: "TickRingTests", dependencies: ["TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "LiveTests", dependencies: ["ComputeFeed", "ExchangeSim"], swiftSettings: strictSwift),
