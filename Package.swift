@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "CFeedCommands",
             dependencies: [
-                "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME", "TickArchive",
+                "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME", "TickArchive", "TickRing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -10,7 +10,7 @@ public struct CFeed: ParsableCommand {
             Exit codes: \(ExitStatus.allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: "; ")).
             """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Replay.self, Simulate.self, Run.self])
+        subcommands: [Inspect.self, Replay.self, Simulate.self, Run.self, Query.self, ArchiveCommand.self])
 
     public init() {}
 

@@ -6,7 +6,7 @@ import ArgumentParser
 /// |---|---|
 /// | 0 | success |
 /// | 64 | usage error: an unknown flag, a bad value, a missing argument |
-/// | 65 | data-quality problem, reported only with `--strict` (skipped packets, gaps, malformed messages) |
+/// | 65 | data-quality problem: with `--strict` (skipped packets, gaps, malformed messages), or a damaged archive |
 /// | 66 | input cannot be read: missing file, not a capture, not a DBN file, unsupported format |
 /// | 70 | internal error (a bug: please report it) |
 /// | 73 | output cannot be created |
@@ -24,7 +24,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         switch self {
         case .success: "success"
         case .usage: "usage error: unknown flag, bad value, missing argument"
-        case .dataQuality: "data-quality problem found with --strict (skipped packets, gaps, malformed messages)"
+        case .dataQuality: "data-quality problem: found with --strict (gaps, malformed messages), or a damaged archive"
         case .unreadableInput: "input cannot be read: missing, not a capture, not DBN, unsupported format"
         case .internalError: "internal error (a bug)"
         case .cannotCreateOutput: "output cannot be created"
@@ -44,4 +44,19 @@ public struct CLIFailure: Error, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+import TickArchive
+
+extension CLIFailure {
+    /// The exit code of an archive error: 74 full disk or I/O, 66 unreadable, 65 damaged, 64 bad request.
+    init(_ error: ArchiveError) {
+        let status: ExitStatus = switch error.kind {
+        case .noSpace, .io: .ioError
+        case .unreadable: .unreadableInput
+        case .damaged: .dataQuality
+        case .invalidArgument: .usage
+        }
+        self.init(status, error.description)
+    }
 }

@@ -3,7 +3,9 @@ import ByteIO
 import FeedEngine
 import Foundation
 import PacketCapture
+import TickArchive
 import TickFormat
+import TickRing
 import VenueCME
 import Glibc
 
@@ -23,7 +25,7 @@ public struct Replay: ParsableCommand {
     @Option(help: "Venue of the capture: cme.")
     var venue: String
 
-    @Option(help: "Output format: text, csv, json (JSON lines) or dbn.")
+    @Option(help: "Output format: text, csv, json (JSON lines), dbn, or none (only the summary, and the archive).")
     var format: String = "text"
 
     @Option(help: "Write records to this file instead of standard output.")
@@ -65,11 +67,13 @@ public struct Replay: ParsableCommand {
     @Option(help: "Interface for --emit-multicast.")
     var interface: String = "127.0.0.1"
 
+    @OptionGroup var archiveOptions: ArchiveOptions
+
     public init() {}
 
     public func validate() throws {
-        guard ["text", "csv", "json", "dbn"].contains(format) else {
-            throw ValidationError("unknown --format '\(format)' (text, csv, json, dbn)")
+        guard ["text", "csv", "json", "dbn", "none"].contains(format) else {
+            throw ValidationError("unknown --format '\(format)' (text, csv, json, dbn, none)")
         }
         guard venue == "cme" else {
             throw ValidationError(["ice", "shfe"].contains(venue) ? "venue '\(venue)' is not supported yet (cme is)" : "unknown --venue '\(venue)' (cme)")
@@ -104,6 +108,8 @@ public struct Replay: ParsableCommand {
             let effective = dbnSchema == .mixed ? selection : selection.subtracting(.system)
             let writer = try openOutput { try DBNWriter(path: out, dataset: CMEMapping.dataset, schema: dbnSchema) }
             summary = try replayCME(reader, addresses: addresses, schemas: effective, symbols: symbolSet, writer: writer)
+        case "none":
+            summary = try replayCME(reader, addresses: addresses, schemas: selection, symbols: symbolSet, writer: NullWriter())
         default:
             let kind: LineWriter.Kind = format == "csv" ? .csv : format == "json" ? .json : .text
             let sink = try openOutput { try out.map { try FileSink(path: $0) } ?? FileSink(descriptor: 1, name: "standard output") }
@@ -137,9 +143,16 @@ public struct Replay: ParsableCommand {
 
     func replayCME<W: RecordWriter>(_ reader: PcapReader, addresses: CMEChannelAddresses, schemas: SchemaSelection,
                                     symbols: Set<String>?, writer: W) throws -> ReplaySummary {
-        let pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
+        var pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
         // Definitions are always built (they are few): symbols, filters and DBN mappings need them.
-        let built = schemas.union(.definition)
+        // An archive also keeps the notices, so that it knows its own gaps and stale periods.
+        var built = schemas.union(.definition)
+        // The archive writer is a lossless subscriber on its own thread: the replay waits for it.
+        let recorder = try archiveOptions.recorder(venue: "cme", dataset: CMEMapping.dataset)
+        if let recorder {
+            built.formUnion(.system)
+            pipeline.tee = recorder.ring
+        }
         let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: built), sink: pipeline)
         var datagrams = [CMEFeed: [Int]]()
         var unrouted = 0
@@ -173,6 +186,7 @@ public struct Replay: ParsableCommand {
                 }
                 datagrams[feed, default: [0, 0]][line] += 1
                 handler.receive(datagram.payload, feed: feed, line: line, tsRecv: ts)
+                if let recorder, udp & 255 == 0, recorder.recorder.hasFailed { break }
             }
         } catch let failure as CLIFailure {
             throw failure
@@ -181,6 +195,7 @@ public struct Replay: ParsableCommand {
         }
         progress.finish()
         handler.finish()
+        try recorder?.finish()
         do { try handler.sink.writer.finish(handler.sink.summary) } catch let error as IOError {
             throw CLIFailure(error.isNoSpace ? .ioError : .ioError, error.description)
         } catch {
@@ -313,5 +328,52 @@ struct Progress {
     func finish() {
         guard drawn else { return }
         _ = "\r\u{1B}[K".withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+}
+
+/// `--archive DIR` and its settings, shared by `replay` and `run`.
+struct ArchiveOptions: ParsableArguments {
+    @Option(help: "Also write every record into LZ4 archives in this directory (DIR/<venue>/<YYYY-MM-DD>.dbn.lz4).")
+    var archive: String?
+
+    @Option(name: .customLong("frame-bytes"), help: "Archive frame size: uncompressed bytes of records per LZ4 frame (4096 to 67108864).")
+    var frameBytes: Int = 1 << 20
+
+    @Option(help: "When the archive is synced to disk: frame (after every frame), close, or a number of milliseconds.")
+    var fsync: String = "1000"
+
+    func validate() throws {
+        guard ArchiveSettings.frameBytesRange.contains(frameBytes) else {
+            throw ValidationError("--frame-bytes must be between \(ArchiveSettings.frameBytesRange.lowerBound) and \(ArchiveSettings.frameBytesRange.upperBound)")
+        }
+        guard ArchiveSettings.parseSync(fsync) != nil else { throw ValidationError("--fsync must be frame, close or a positive number of milliseconds") }
+    }
+
+    var settings: ArchiveSettings { ArchiveSettings(frameBytes: frameBytes, sync: ArchiveSettings.parseSync(fsync)!) }
+
+    /// A started lossless recorder on a ring of its own, when `--archive` was given.
+    func recorder(venue: String, dataset: String) throws -> RingRecorder? {
+        guard let archive else { return nil }
+        do {
+            let writer = try ArchiveWriter(directory: archive, venue: venue, dataset: dataset, settings: settings)
+            let ring = BroadcastRing(capacity: 64 << 20, producerWait: .yield)
+            let recorder = ArchiveRecorder(ring: ring, writer: writer, policy: .lossless)
+            recorder.start()
+            return RingRecorder(ring: ring, recorder: recorder)
+        } catch {
+            throw CLIFailure(error.kind == .invalidArgument ? .usage : .cannotCreateOutput, error.description)
+        }
+    }
+}
+
+/// A recorder and the ring it reads.
+struct RingRecorder {
+    let ring: BroadcastRing
+    let recorder: ArchiveRecorder
+
+    func finish() throws {
+        do { try recorder.finish() } catch { throw CLIFailure(error) }
+        let writer = recorder.writer
+        printError("archive: \(writer.recordsWritten) records in \(writer.paths.count) file\(writer.paths.count == 1 ? "" : "s"): \(writer.paths.joined(separator: ", "))")
     }
 }

@@ -3,6 +3,7 @@ import ComputeFeed
 import Foundation
 import Glibc
 import Histogram
+import TickArchive
 
 /// Set by SIGINT/SIGTERM; the run loop polls it (an async-signal-safe store).
 nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
@@ -27,6 +28,8 @@ public struct Run: ParsableCommand {
 
     @Option(help: "Stop after this many seconds.")
     var duration: Double?
+
+    @OptionGroup var archiveOptions: ArchiveOptions
 
     @Flag(help: "Measure ts_recv (kernel receive time) to subscriber-callback latency in an HDR histogram and print p50/p99/p99.9/max.")
     var latency = false
@@ -56,6 +59,15 @@ public struct Run: ParsableCommand {
         sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
 
+        // The archive writer never holds the live feed back: records it cannot keep are marked as an archive gap.
+        let archiver: ArchiveRecorder?
+        do {
+            archiver = try archiveOptions.archive.map { (directory) throws(ArchiveError) in
+                try feed.recordArchive(directory: directory, settings: archiveOptions.settings, policy: .lossy)
+            }
+        } catch {
+            throw CLIFailure(error.kind == .invalidArgument ? .usage : .cannotCreateOutput, error.description)
+        }
         // The CLI's own subscriber: it measures how far behind the feed a reader runs.
         let watcher = feed.subscribe(schemas: [.mbp1, .trades, .system], policy: .lossy)
         let metricsPath = metricsFile
@@ -63,7 +75,9 @@ public struct Run: ParsableCommand {
         var lastStatus: FeedHandler.LiveStatus?
         var recordError: (any Error)?
         let stopper = Thread { [duration] in
-            while stopSignal == 0 && (duration.map { Date().timeIntervalSince(started) < $0 } ?? true) { usleep(20_000) }
+            while stopSignal == 0 && (duration.map { Date().timeIntervalSince(started) < $0 } ?? true) && archiver?.hasFailed != true {
+                usleep(20_000)
+            }
             feed.requestStop()
         }
         stopper.start()
@@ -87,7 +101,8 @@ public struct Run: ParsableCommand {
                 }
                 _ = watcher.poll { _ in }
                 let lag = feed.ring.recordsWritten &- (watcher.subscriber.expected == .max ? feed.ring.recordsWritten : watcher.subscriber.expected)
-                printError(Self.statusLine(status, previous: lastStatus, lag: lag) + (latencyProbe.map { "; " + $0.summary() } ?? ""))
+                printError(Self.statusLine(status, previous: lastStatus, lag: lag) + (latencyProbe.map { "; " + $0.summary() } ?? "")
+                           + (archiver.map { "; archive lost \($0.recordsLost) records" } ?? ""))
                 if let metricsPath { Self.writeMetrics(status, lag: lag, to: metricsPath) }
                 lastStatus = status
             })
@@ -96,6 +111,11 @@ public struct Run: ParsableCommand {
         }
         latencyProbe?.stop()
         if let latencyProbe { printError("latency ts_recv -> subscriber: " + latencyProbe.summary()) }
+        if let archiver {
+            do { try archiver.finish() } catch { throw CLIFailure(error) }
+            printError("archive: \(archiver.writer.recordsWritten) records in \(archiver.writer.paths.joined(separator: ", "))"
+                       + (archiver.recordsLost > 0 ? "; \(archiver.recordsLost) records could not be kept (marked as archive gaps)" : ""))
+        }
         do { try recorder?.close() } catch { throw CLIFailure(.ioError, "\(error)") }
         if let recordError { throw CLIFailure(.ioError, "recording stopped: \(recordError)") }
     }

@@ -44,12 +44,12 @@ public final class FeedHandler: @unchecked Sendable {
 
     public let settings: Settings
     public let ring: BroadcastRing
-    private var schemas: SchemaSelection = [.definition, .system]
+    var schemas: SchemaSelection = [.definition, .system]
     private var handler: CMEChannelHandler<RingSink>?
-    private let stopRequested = ManagedAtomic<Bool>(false)
+    let stopRequested = ManagedAtomic<Bool>(false)
     /// A subscription joined a running feed: the feed thread publishes the current books.
     private let snapshotRequested = ManagedAtomic<Bool>(false)
-    private let running = ManagedAtomic<Bool>(false)
+    let running = ManagedAtomic<Bool>(false)
     private let finished = ManagedAtomic<Bool>(false)
     private var thread: pthread_t?
     /// Set when the live source could not start (the feed thread's error).
@@ -89,8 +89,9 @@ public final class FeedHandler: @unchecked Sendable {
     /// started with (the handler does not build new schemas mid-run).
     public func subscribe(schemas: SchemaSelection = .all, symbols: Set<String>? = nil,
                           policy: BroadcastRing.Policy = .lossless, wait: WaitStrategy = .yield) -> Subscription {
-        let late = running.load(ordering: .acquiring)
-        if !late { self.schemas.formUnion(schemas) }
+        // An archive replay publishes stored records as they are: there is no book to snapshot.
+        let late = running.load(ordering: .acquiring) && !source.isArchive
+        if !running.load(ordering: .acquiring) { self.schemas.formUnion(schemas) }
         let subscription = Subscription(subscriber: ring.subscribe(policy, wait: wait), schemas: schemas, symbols: symbols,
                                         awaitingSnapshot: late)
         if late { snapshotRequested.store(true, ordering: .releasing) }
@@ -275,12 +276,18 @@ public final class FeedHandler: @unchecked Sendable {
         case live
         /// A pcap/pcapng capture, paced by its timestamps at `speed` (nil: as fast as possible).
         case capture(path: String, speed: Double?)
+        /// A venue's tick archive (`DIR/<venue>/...`), records of `[start, end)` on ts_recv, paced
+        /// at `speed` (nil: as fast as possible). Definitions in effect at `start` come first.
+        case archive(directory: String, venue: String, start: UInt64, end: UInt64, speed: Double?)
+
+        var isArchive: Bool { if case .archive = self { true } else { false } }
     }
 
     /// Runs the source on a new feed thread. `isFinished` turns true when it ends (a capture's
     /// end, or `stop()`); `failure` tells why a source could not run.
     public func start(_ source: Source = .live) {
         self.source = source
+        if source.isArchive { running.store(true, ordering: .releasing) }
         let box = Unmanaged.passRetained(self)
         var t = pthread_t()
         pthread_create(&t, nil, { context in
@@ -289,6 +296,8 @@ public final class FeedHandler: @unchecked Sendable {
                 switch feed.source {
                 case .live: try feed.runLive()
                 case .capture(let path, let speed): try feed.runCapture(path: path, speed: speed)
+                case .archive(let directory, let venue, let start, let end, let speed):
+                    try feed.runArchive(directory: directory, venue: venue, start: start, end: end, speed: speed)
                 }
             } catch {
                 feed.failure = error

@@ -2,6 +2,7 @@ import ByteIO
 import FeedEngine
 import Foundation
 import TickFormat
+import TickRing
 
 /// Where `cfeed replay` writes records. Generic writers, chosen once per run, so the per-record
 /// path has no existential.
@@ -35,6 +36,8 @@ struct OutputPipeline<Writer: RecordWriter>: RecordSink {
     var allowedIDs: Set<UInt32> = []
     var summary = OutputSummary()
     var seenSymbols: Set<String> = []
+    /// Sees every record before the filters (the archive recorder's ring).
+    var tee: BroadcastRing?
 
     init(writer: Writer, schemas: SchemaSelection, symbols: Set<String>?) {
         self.writer = writer
@@ -43,6 +46,7 @@ struct OutputPipeline<Writer: RecordWriter>: RecordSink {
     }
 
     mutating func receive(_ record: RecordView) {
+        tee?.write(record.bytes)
         let header = record.header
         if let def = record.as(InstrumentDefMsg.self) {
             let symbol = def.rawSymbol.string
@@ -73,10 +77,10 @@ struct LineWriter: RecordWriter {
     var symbols = SymbolBook()
     var failure: (any Error)?
 
-    init(kind: Kind, sink: FileSink) {
+    init(kind: Kind, sink: FileSink, csvHeader: String = RecordFormat.csvHeader) {
         self.kind = kind
         self.sink = sink
-        if kind == .csv { write(RecordFormat.csvHeader) }
+        if kind == .csv { write(csvHeader) }
     }
 
     mutating func learnDefinition(_ record: RecordView) { symbols.learn(record) }
@@ -165,4 +169,11 @@ struct DBNWriter: RecordWriter {
         try out.close()
         unlink(path + ".partial")
     }
+}
+
+/// `--format none`: the records go nowhere (an archive, or only the summary, is wanted).
+struct NullWriter: RecordWriter {
+    var failure: (any Error)? { nil }
+    mutating func receive(_ record: RecordView) {}
+    mutating func finish(_ summary: OutputSummary) throws {}
 }

@@ -61,6 +61,9 @@ enum RecordFormat {
             return "\(head) \(d.rawSymbol) tick=\(FixedDecimal.format(d.minPriceIncrement)) depth=\(d.marketDepth) action=\(Character(UnicodeScalar(d.securityUpdateAction)))"
         }
         if let s = r.as(SystemMsg.self) { return "\(head) \(s.msg)" }
+        if let o = r.as(OhlcvMsg.self) {
+            return "\(head) open=\(FixedDecimal.format(o.open)) high=\(FixedDecimal.format(o.high)) low=\(FixedDecimal.format(o.low)) close=\(FixedDecimal.format(o.close)) volume=\(o.volume)"
+        }
         if let e = r.as(ErrorMsg.self) { return "\(head) \(e.err)" }
         return head
     }
@@ -69,9 +72,18 @@ enum RecordFormat {
         s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// One CSV row with the columns of `csvHeader` (empty where a record has no such field).
+    /// The columns of OHLCV bars (a query of an ohlcv schema outputs nothing else).
+    static let ohlcvCSVHeader = "ts_event,rtype,publisher_id,instrument_id,symbol,open,high,low,close,volume"
+
+    /// One CSV row with the columns of `csvHeader` (empty where a record has no such field), or of
+    /// `ohlcvCSVHeader` for a bar.
     static func csv(_ r: RecordView, _ symbols: SymbolBook) -> String {
         let h = r.header
+        if let o = r.as(OhlcvMsg.self) {
+            return [String(h.tsEvent), h.rtype.name, String(h.publisherID), String(h.instrumentID), csvField(symbols.symbol(h.instrumentID)),
+                    FixedDecimal.format(o.open), FixedDecimal.format(o.high), FixedDecimal.format(o.low), FixedDecimal.format(o.close),
+                    String(o.volume)].joined(separator: ",")
+        }
         var cols = [String(r.indexTimestamp), String(h.tsEvent), h.rtype.name, String(h.publisherID), String(h.instrumentID),
                     csvField(symbols.symbol(h.instrumentID))]
         var rest = Array(repeating: "", count: 14)
@@ -179,6 +191,10 @@ enum RecordFormat {
                        ("security_update_action", jsonString(String(UnicodeScalar(d.securityUpdateAction))))]
         } else if let s = r.as(SystemMsg.self) {
             fields.append(("msg", jsonString(s.msg.string)))
+        } else if let o = r.as(OhlcvMsg.self) {
+            fields.removeFirst()  // a bar has no ts_recv; ts_event is the start of its interval
+            fields += [("open", px(o.open)), ("high", px(o.high)), ("low", px(o.low)), ("close", px(o.close)),
+                       ("volume", jsonString(String(o.volume)))]
         }
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }

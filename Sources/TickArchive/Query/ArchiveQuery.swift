@@ -7,10 +7,13 @@ public struct ArchiveQuery: Sendable {
         case records(Schema)
         /// Bars of `interval` ns; `rtype` 0x20 (1s) ... 0x23 (1d).
         case ohlcv(Schema, interval: UInt64, rtype: RType)
+        /// Every stored record, whatever its rtype (replaying an archive to strategies).
+        case everything
 
         public var schema: Schema {
             switch self {
             case .records(let s), .ohlcv(let s, _, _): s
+            case .everything: .mixed
             }
         }
     }
@@ -70,6 +73,7 @@ public struct ArchiveQuery: Sendable {
         switch output {
         case .ohlcv: set = RTypeSet([.mbp0])
         case .records(let schema): set = RTypeSet([Self.rtype(of: schema)])
+        case .everything: set = RTypeSet((0...255).map { RType(rawValue: UInt8($0)) })
         }
         if notices { set.insert(RType.system.rawValue) }
         return set

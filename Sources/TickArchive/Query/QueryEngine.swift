@@ -87,7 +87,7 @@ public final class QueryEngine {
             }
         }
         switch query.output {
-        case .records:
+        case .records, .everything:
             try merge(progress: progress) { (record) throws(ArchiveError) -> Bool in try deliver(record) }
         case .ohlcv(_, let interval, let rtype):
             var bars = OhlcvBuilder(interval: interval, rtype: rtype)
