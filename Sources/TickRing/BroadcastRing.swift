@@ -237,6 +237,19 @@ public final class BroadcastRing: @unchecked Sendable {
             return ring.published.load(ordering: .acquiring) != position
         }
 
+        /// Whether this subscriber has read up to what the producer published.
+        public var isCaughtUp: Bool { ring.published.load(ordering: .acquiring) == position }
+
+        /// Once the producer has stopped after `recordsWritten` records: counts the records a lapped
+        /// lossy subscriber skipped at the very end, which no later record's number reveals.
+        public func settleLoss(recordsWritten: UInt64) -> UInt64 {
+            guard expected != .max, recordsWritten > expected else { return 0 }
+            let skipped = recordsWritten &- expected
+            lost &+= skipped
+            expected = recordsWritten
+            return skipped
+        }
+
         @inline(__always)
         func account(_ sequenceNumber: UInt64) -> UInt64 {
             let skipped = expected == .max || sequenceNumber < expected ? 0 : sequenceNumber &- expected

@@ -42,10 +42,12 @@ public final class ArchiveRecorder: @unchecked Sendable {
 
     private func drain() {
         let ring = subscriber.ring
+        var lastTs: UInt64 = 0
         while true {
             let delivered = subscriber.poll(limit: 4096) { bytes, lost in
                 guard error == nil else { return }
                 let record = RecordView(unchecked: bytes)
+                lastTs = record.indexTimestamp
                 do {
                     if lost > 0 { try writer.recordLoss(lost, tsRecv: record.indexTimestamp) }
                     try writer.append(record)
@@ -59,7 +61,17 @@ public final class ArchiveRecorder: @unchecked Sendable {
                 break
             }
             if delivered == 0 {
-                if stopping.load(ordering: .acquiring) && subscriber.expected >= ring.recordsWritten { break }
+                if stopping.load(ordering: .acquiring) && subscriber.isCaughtUp {
+                    // Records lost at the very end (lapped, and nothing came after) are marked too.
+                    let tail = subscriber.settleLoss(recordsWritten: ring.recordsWritten)
+                    if tail > 0 {
+                        do { try writer.recordLoss(tail, tsRecv: lastTs) } catch {
+                            self.error = error
+                            failedFlag.store(true, ordering: .releasing)
+                        }
+                    }
+                    break
+                }
                 _ = subscriber.waitForData(timeoutNs: 20_000_000)
             }
         }
