@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "midspread", targets: ["MidSpread"]),
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
         .library(name: "TickRing", targets: ["TickRing"]),
+        .library(name: "TickArchive", targets: ["TickArchive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -16,12 +16,13 @@ let package = Package(
                    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0")],
     targets: [
         .target(name: "CBaselines", dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
-                cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("pcap")]),
+                cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("pcap"), .linkedLibrary("lz4")]),
         .executableTarget(
             name: "Bench",
             dependencies: ["CBaselines", .product(name: "ComputeFeed", package: root.lastPathComponent),
                            .product(name: "ExchangeSim", package: root.lastPathComponent),
                            .product(name: "TickRing", package: root.lastPathComponent),
+                           .product(name: "TickArchive", package: root.lastPathComponent),
                            .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
     ],

@@ -105,7 +105,7 @@ struct ArchiveScan {
                 start = header
                 entry.metadataLength = UInt32(header)
             }
-            var ids = InstrumentIDSet()
+            let ids = InstrumentIDSet()
             try FrameReader.walk(UnsafeRawBufferPointer(rebasing: content[start...]), path: "", frameOffset: UInt64(offset)) { record in
                 let ts = record.indexTimestamp
                 entry.firstTsRecv = min(entry.firstTsRecv, ts)

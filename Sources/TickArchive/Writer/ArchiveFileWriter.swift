@@ -2,9 +2,10 @@ public import TickFormat
 import Glibc
 
 /// Writes one archive file (ARCHIVE-FORMAT.md): records are gathered uncompressed until a frame is
-/// full, then the frame is compressed and written with its index entry in one `write`. Only whole
-/// frames reach the file, so a crash leaves at most one torn frame at the end; a failed write is
-/// cut back (`ftruncate`) to the last complete frame before the error is reported.
+/// full, then the frame is compressed and handed, with its index entry, to the file's write queue,
+/// which writes it in one `pwrite` on its own thread while the next frame fills. Only whole frames
+/// reach the file, so a crash leaves at most one torn frame at the end; a failed write is cut back
+/// (`ftruncate`) to the last complete frame and reported by the next call.
 public final class ArchiveFileWriter {
     public let path: String
     public let dataset: String
@@ -13,19 +14,30 @@ public final class ArchiveFileWriter {
     private let compressor: LZ4FrameCompressor
     /// The frame being filled: metadata (frame 0 only) and whole records.
     private let content: UnsafeMutableRawBufferPointer
-    private var used = 0
-    private let output: UnsafeMutableRawBufferPointer
-    private var entry = FrameIndexEntry()
-    private var ids = InstrumentIDSet()
+    @exclusivity(unchecked) private var used = 0
+    private let queue: FrameWriteQueue?
+    /// Where the next frame goes (frames queued but not yet written included).
+    private var plannedBytes: UInt64 = 0
+    /// The frame being filled, field by field (one struct would cost an exclusivity check per write).
+    @exclusivity(unchecked) private var frameRecords: UInt32 = 0
+    @exclusivity(unchecked) private var frameFirstTs: UInt64 = .max
+    @exclusivity(unchecked) private var frameLastTs: UInt64 = 0
+    @exclusivity(unchecked) private var frameRTypes = RTypeSet()
+    @exclusivity(unchecked) private var frameFlags: UInt16 = 0
+    private var metadataLength: UInt32 = 0
+    private let ids = InstrumentIDSet()
     /// File bytes known complete: every frame and index entry before this offset is whole.
-    public private(set) var committedBytes: UInt64 = 0
+    public var committedBytes: UInt64 { queue?.committedBytes ?? 0 }
     public private(set) var frames: [FrameIndexEntry] = []
     public private(set) var ledger = ArchiveLedger()
-    public private(set) var recordCount: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var recordCount: UInt64 = 0
     private var lastSync: UInt64 = 0
     private var isClosed = false
     /// Set after a failed write: the file keeps what was committed and takes nothing more.
-    public private(set) var failure: ArchiveError?
+    public private(set) var failure: ArchiveError? {
+        didSet { hasFailed = failure != nil }
+    }
+    @exclusivity(unchecked) private var hasFailed = false
 
     /// Creates `path`, which must not exist (an archive is never overwritten).
     public init(path: String, dataset: String, settings: ArchiveSettings = .init()) throws(ArchiveError) {
@@ -41,14 +53,28 @@ public final class ArchiveFileWriter {
         // Room for a full frame, the metadata header (frame 0) and the record that overflows.
         let capacity = settings.frameBytes + (64 << 10)
         content = .allocate(byteCount: capacity, alignment: 64)
-        output = .allocate(byteCount: compressor.bound(capacity) + (64 << 10), alignment: 64)
+        queue = FrameWriteQueue(path: path, descriptor: descriptor, bufferBytes: compressor.bound(capacity) + (64 << 10))
         lastSync = Self.monotonicNow()
     }
 
+    /// A writer without a file that refuses every record.
+    init(failed: ArchiveError) {
+        path = ""
+        dataset = ""
+        settings = ArchiveSettings()
+        descriptor = -1
+        compressor = LZ4FrameCompressor()
+        content = .allocate(byteCount: 64, alignment: 64)
+        queue = nil
+        isClosed = true
+        failure = failed
+        hasFailed = true
+    }
+
     deinit {
+        queue?.shutdown()
         if descriptor >= 0 { Glibc.close(descriptor) }
         content.deallocate()
-        output.deallocate()
     }
 
     /// Bytes of the file so far plus the frame in memory (uncompressed).
@@ -56,22 +82,27 @@ public final class ArchiveFileWriter {
 
     /// Appends one record (a whole DBN record). The metadata header goes in before the first one.
     public func append(_ record: RecordView) throws(ArchiveError) {
-        if let failure { throw failure }
+        try append(record, indexTimestamp: record.indexTimestamp)
+    }
+
+    /// `append` with the record's index timestamp already known (the directory writer reads it).
+    @inline(__always)
+    func append(_ record: RecordView, indexTimestamp ts: UInt64) throws(ArchiveError) {
+        if hasFailed { throw failure! }
         let length = record.bytes.count
-        if used + length > settings.frameBytes && entry.recordCount > 0 { try sealFrame() }
-        if committedBytes == 0 && frames.isEmpty && used == 0 { try beginFile(start: record.indexTimestamp) }
+        if used &+ length > settings.frameBytes && frameRecords > 0 { try sealFrame() }
+        if used == 0 && frames.isEmpty { try beginFile(start: ts) }
         (content.baseAddress! + used).copyMemory(from: record.bytes.baseAddress!, byteCount: length)
-        used += length
-        let ts = record.indexTimestamp
-        if ts < entry.firstTsRecv { entry.firstTsRecv = ts }
-        if ts > entry.lastTsRecv { entry.lastTsRecv = ts }
-        entry.recordCount += 1
+        used &+= length
+        if ts < frameFirstTs { frameFirstTs = ts }
+        if ts > frameLastTs { frameLastTs = ts }
+        frameRecords &+= 1
         let rtype = record.bytes[1]
-        entry.rtypes.insert(rtype)
+        frameRTypes.insert(rtype)
         ids.insert(record.instrumentID)
-        recordCount += 1
+        recordCount &+= 1
         if rtype >= 0x13 && rtype <= 0x18 {
-            if rtype == RType.system.rawValue { entry.flags |= FrameIndexEntry.noticeFlag }
+            if rtype == RType.system.rawValue { frameFlags |= FrameIndexEntry.noticeFlag }
             ledger.observe(record)
         }
     }
@@ -83,32 +114,48 @@ public final class ArchiveFileWriter {
         }
         metadata.withUnsafeBytes { content.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         used = metadata.count
-        entry.metadataLength = UInt32(metadata.count)
+        metadataLength = UInt32(metadata.count)
     }
 
-    /// Compresses and writes the frame in memory with its index entry (nothing when it is empty).
+    /// Compresses the frame in memory and queues it with its index entry for writing (nothing when
+    /// it is empty). Throws the failure of an earlier write.
     public func sealFrame() throws(ArchiveError) {
-        if let failure { throw failure }
-        guard used > 0 else { return }
+        if !hasFailed, let queue, let error = queue.failure { failure = error }
+        if hasFailed { throw failure! }
+        guard used > 0, let queue else { return }
+        let (slot, output) = queue.acquire()
         let frameLength = compressor.compress(UnsafeRawBufferPointer(rebasing: content[0..<used]), into: output)
-        entry.frameOffset = committedBytes
+        var entry = FrameIndexEntry()
+        entry.flags = frameFlags
+        entry.recordCount = frameRecords
+        entry.firstTsRecv = frameFirstTs
+        entry.lastTsRecv = frameLastTs
+        entry.rtypes = frameRTypes
+        entry.metadataLength = metadataLength
+        entry.frameOffset = plannedBytes
         entry.frameLength = UInt32(frameLength)
         entry.contentLength = UInt32(used)
         entry.contentChecksum = UnsafeRawBufferPointer(output).loadUnaligned(fromByteOffset: frameLength - 4, as: UInt32.self)
         entry.instrumentIDs = ids.members.sorted()
         let index = entry.encodedFrame()
         index.withUnsafeBytes { (output.baseAddress! + frameLength).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        try writeCommitted(UnsafeRawBufferPointer(rebasing: output[0..<(frameLength + index.count)]), what: "frame")
+        let syncNow: Bool = switch settings.sync {
+        case .everyFrame: true
+        case .interval(let ms): Self.monotonicNow() &- lastSync >= UInt64(ms) * 1_000_000
+        case .onClose: false
+        }
+        if syncNow { lastSync = Self.monotonicNow() }
+        queue.submit(slot, length: frameLength + index.count, offset: plannedBytes, records: Int(entry.recordCount), sync: syncNow)
+        plannedBytes += UInt64(frameLength + index.count)
         frames.append(entry)
-        entry = FrameIndexEntry()
+        frameRecords = 0
+        frameFirstTs = .max
+        frameLastTs = 0
+        frameRTypes = RTypeSet()
+        frameFlags = 0
+        metadataLength = 0
         ids.reset()
         used = 0
-        switch settings.sync {
-        case .everyFrame: try sync()
-        case .interval(let ms):
-            if Self.monotonicNow() &- lastSync >= UInt64(ms) * 1_000_000 { try sync() }
-        case .onClose: break
-        }
     }
 
     /// Seals the last frame, writes the footer and syncs. After a failure it still tries to leave
@@ -120,50 +167,49 @@ public final class ArchiveFileWriter {
             Glibc.close(descriptor)
             descriptor = -1
         }
+        guard let queue else { return }
         var firstError = failure
         if firstError == nil {
             do { try sealFrame() } catch { firstError = error }
         }
-        if !frames.isEmpty {
-            let footer = ArchiveFooter(dataset: dataset, frames: frames, ledger: ledger).encodedFrame(at: committedBytes)
-            failure = nil
-            do {
-                try writeCommitted(footer, what: "footer")
+        queue.drain()
+        queue.shutdown()
+        firstError = firstError ?? queue.failure
+        // The footer indexes the frames that are in the file (all of them, unless a write failed).
+        let kept = Array(frames.prefix(queue.committedFrames))
+        if !kept.isEmpty {
+            let footer = ArchiveFooter(dataset: dataset, frames: kept, ledger: ledger).encodedFrame(at: queue.committedBytes)
+            do throws(ArchiveError) {
+                try writeAt(queue.committedBytes, footer)
                 try sync()
             } catch { firstError = firstError ?? error }
         }
         if let firstError { throw firstError }
     }
 
-    /// Writes all of `bytes` at the end of the file, or cuts the file back to the last complete
-    /// frame and throws.
-    private func writeCommitted(_ bytes: UnsafeRawBufferPointer, what: String) throws(ArchiveError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(committedBytes) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                _ = ftruncate(descriptor, off_t(committedBytes))
-                let error = ArchiveError.system("write", path, errno: code,
-                    detail: "; kept \(frames.count) complete frames (\(frames.reduce(0) { $0 + Int($1.recordCount) }) records)")
-                failure = error
-                throw error
+    /// Writes the footer at `offset` (the end of the last complete frame); on failure cuts it off again.
+    private func writeAt(_ offset: UInt64, _ bytes: [UInt8]) throws(ArchiveError) {
+        let error: ArchiveError? = bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let code = errno
+                    _ = ftruncate(descriptor, off_t(offset))
+                    return .system("write the footer of", path, errno: code)
+                }
+                done += n
             }
-            done += n
+            return nil
         }
-        committedBytes += UInt64(bytes.count)
+        if let error { throw error }
     }
 
-    private func writeCommitted(_ bytes: [UInt8], what: String) throws(ArchiveError) {
-        var failed: ArchiveError?
-        bytes.withUnsafeBytes { raw in
-            do throws(ArchiveError) { try writeCommitted(raw, what: what) } catch { failed = error }
-        }
-        if let failed { throw failed }
-    }
-
+    /// Waits for the queued frames, then asks the kernel to put the file on disk.
     public func sync() throws(ArchiveError) {
+        queue?.drain()
+        if let error = queue?.failure { throw error }
         guard fsync(descriptor) == 0 else { throw .system("sync", path, errno: errno) }
         lastSync = Self.monotonicNow()
     }

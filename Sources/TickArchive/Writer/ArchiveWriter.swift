@@ -11,14 +11,22 @@ public final class ArchiveWriter {
     public let venue: String
     public let dataset: String
     public let settings: ArchiveSettings
-    private var current: ArchiveFileWriter?
-    private var currentDay: UInt64 = 0
+    @exclusivity(unchecked) private var current: ArchiveFileWriter?
+    /// The current file, without reference counting on the per-record path (`current` owns it).
+    @exclusivity(unchecked) private unowned(unsafe) var hot: ArchiveFileWriter
+    /// What `hot` points at when there is no file: a writer that refuses every record. `dayEnd`
+    /// is 0 then, so `append` opens a file first and never reaches it.
+    private let refusing = ArchiveFileWriter(failed: ArchiveError(.invalidArgument, "the archive writer is closed"))
+    @exclusivity(unchecked) private var currentDay: UInt64 = 0
+    /// First and last-plus-one `ts_recv` of the current file's day ([0, 0) before the first file).
+    @exclusivity(unchecked) private var dayStart: UInt64 = 0
+    @exclusivity(unchecked) private var dayEnd: UInt64 = 0
     private var definitions: [UInt32: [UInt8]] = [:]
-    private var publisherID: UInt16 = 0
+    @exclusivity(unchecked) private var publisherID: UInt16 = 0
     /// Files created, in order.
     public private(set) var paths: [String] = []
     /// Records written (carried definitions and gap markers included).
-    public private(set) var recordsWritten: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var recordsWritten: UInt64 = 0
     /// Records the writer was told it missed (`recordLoss`).
     public private(set) var recordsLost: UInt64 = 0
 
@@ -33,6 +41,7 @@ public final class ArchiveWriter {
         self.venue = venue
         self.dataset = dataset
         self.settings = settings
+        hot = refusing
         for path in [directory, "\(directory)/\(venue)"] where mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw .system("create directory", path, errno: errno)
         }
@@ -41,17 +50,17 @@ public final class ArchiveWriter {
     /// Appends one record to the file of its `ts_recv` day.
     public func append(_ record: RecordView) throws(ArchiveError) {
         let ts = record.indexTimestamp
-        if !hasFile || ts / Self.nanosecondsPerDay > dayInUse { try rotate(to: ts) }
-        if record.rtype == .instrumentDef { remember(record) }
-        try appendToCurrent(record)
+        // A record stamped before the current day (never, as ts_recv does not decrease) stays in it.
+        if ts >= dayEnd { try rotate(to: ts) }
+        if record.bytes[1] == RType.instrumentDef.rawValue { remember(record) }
+        publisherID = record.header.publisherID
+        try hot.append(record, indexTimestamp: ts)
+        recordsWritten &+= 1
     }
 
-    var hasFile: Bool { current != nil }
-    var dayInUse: UInt64 { currentDay }
     func appendToCurrent(_ record: RecordView) throws(ArchiveError) {
-        publisherID = record.header.publisherID
-        try current!.append(record)
-        recordsWritten += 1
+        try hot.append(record, indexTimestamp: record.indexTimestamp)
+        recordsWritten &+= 1
     }
 
     /// Appends a record held in an array.
@@ -89,9 +98,15 @@ public final class ArchiveWriter {
     func rotate(to ts: UInt64) throws(ArchiveError) {
         try current?.close()
         current = nil
+        hot = refusing
+        dayEnd = 0
         currentDay = ts / Self.nanosecondsPerDay
         let path = try Self.freshPath(directory: directory, venue: venue, day: currentDay)
-        current = try ArchiveFileWriter(path: path, dataset: dataset, settings: settings)
+        let file = try ArchiveFileWriter(path: path, dataset: dataset, settings: settings)
+        current = file
+        hot = file
+        dayStart = currentDay * Self.nanosecondsPerDay
+        dayEnd = dayStart + Self.nanosecondsPerDay
         paths.append(path)
         for (_, bytes) in definitions.sorted(by: { $0.key < $1.key }) {
             var carried = bytes
@@ -116,11 +131,17 @@ public final class ArchiveWriter {
         try current?.sync()
     }
 
-    /// Closes the current file (footer, sync).
+    /// Closes the current file (footer, sync). A record appended later starts a new part.
     public func close() throws(ArchiveError) {
-        defer { current = nil }
+        defer {
+            current = nil
+            hot = refusing
+            dayEnd = 0
+        }
         try current?.close()
     }
+
+
 }
 
 /// How archive files are named.

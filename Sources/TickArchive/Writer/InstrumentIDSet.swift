@@ -1,22 +1,33 @@
 /// The distinct instrument ids of one frame: an open-addressing table reset per frame by a
-/// generation counter, so the per-record insert neither hashes with SipHash nor allocates.
-struct InstrumentIDSet {
-    private var keys: [UInt32]
-    private var stamps: [UInt32]
+/// generation counter, so the per-record insert neither hashes with SipHash, nor allocates, nor
+/// pays for copy-on-write checks (the writer's hot path).
+final class InstrumentIDSet {
+    private var keys: UnsafeMutablePointer<UInt32>
+    private var stamps: UnsafeMutablePointer<UInt32>
+    private var capacity: Int
     private var generation: UInt32 = 1
     private(set) var members: [UInt32] = []
-    private var lastInserted: UInt32?
+    private var lastInserted: UInt32 = 0
+    private var hasLast = false
 
     init(capacity: Int = 1024) {
-        keys = [UInt32](repeating: 0, count: capacity)
-        stamps = [UInt32](repeating: 0, count: capacity)
+        self.capacity = capacity
+        keys = .allocate(capacity: capacity)
+        stamps = .allocate(capacity: capacity)
+        stamps.initialize(repeating: 0, count: capacity)
         members.reserveCapacity(capacity / 2)
     }
 
-    @inline(__always) mutating func insert(_ id: UInt32) {
-        if id == lastInserted { return }
+    deinit {
+        keys.deallocate()
+        stamps.deallocate()
+    }
+
+    @inline(__always) func insert(_ id: UInt32) {
+        if hasLast && id == lastInserted { return }
         lastInserted = id
-        let mask = keys.count - 1
+        hasLast = true
+        let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: (id &* 0x9E37_79B1) >> 16) & mask
         while stamps[slot] == generation {
             if keys[slot] == id { return }
@@ -25,27 +36,31 @@ struct InstrumentIDSet {
         stamps[slot] = generation
         keys[slot] = id
         members.append(id)
-        if members.count * 2 > keys.count { grow() }
+        if members.count * 2 > capacity { grow() }
     }
 
     /// Empties the set for the next frame.
-    mutating func reset() {
+    func reset() {
         generation &+= 1
         if generation == 0 {
-            stamps = [UInt32](repeating: 0, count: stamps.count)
+            stamps.update(repeating: 0, count: capacity)
             generation = 1
         }
         members.removeAll(keepingCapacity: true)
-        lastInserted = nil
+        hasLast = false
     }
 
-    private mutating func grow() {
+    private func grow() {
         let old = members
-        keys = [UInt32](repeating: 0, count: keys.count * 2)
-        stamps = [UInt32](repeating: 0, count: keys.count)
+        keys.deallocate()
+        stamps.deallocate()
+        capacity *= 2
+        keys = .allocate(capacity: capacity)
+        stamps = .allocate(capacity: capacity)
+        stamps.initialize(repeating: 0, count: capacity)
         generation = 1
         members.removeAll(keepingCapacity: true)
-        lastInserted = nil
+        hasLast = false
         for id in old { insert(id) }
     }
 }

@@ -22,5 +22,6 @@ if selected("dbn") { TickFormatBenchmarks.run(&harness) }
 if selected("pcap") { PacketCaptureBenchmarks.run(&harness) }
 if selected("cme") { CMEBenchmarks.run(&harness) }
 if selected("ring") { RingBenchmarks.run(&harness) }
+if selected("archive") { ArchiveBenchmarks.run(&harness) }
 harness.printTable()
 if selected("live") { LiveLatencyBenchmarks.run(&harness) }

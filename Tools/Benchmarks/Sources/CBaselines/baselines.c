@@ -69,3 +69,34 @@ int64_t cb_walk_mdp3(const uint8_t *bytes, const uint32_t *lengths, size_t count
     *entries = n_entries;
     return sum;
 }
+
+#include <lz4frame.h>
+
+static LZ4F_preferences_t archive_preferences(size_t bytes) {
+    LZ4F_preferences_t p;
+    memset(&p, 0, sizeof p);
+    p.frameInfo.blockMode = LZ4F_blockIndependent;
+    p.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+    p.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+    p.frameInfo.blockSizeID = bytes <= (1u << 20) ? LZ4F_max1MB : LZ4F_max4MB;
+    p.frameInfo.contentSize = bytes;
+    return p;
+}
+
+size_t cb_lz4f_frame_bound(size_t bytes) {
+    LZ4F_preferences_t p = archive_preferences(bytes);
+    return LZ4F_compressFrameBound(bytes, &p);
+}
+
+size_t cb_lz4f_compress_frames(const uint8_t *src, const size_t *cuts, size_t frames, uint8_t *dst, size_t dst_capacity) {
+    size_t start = 0, out = 0;
+    for (size_t i = 0; i < frames; i++) {
+        size_t bytes = cuts[i] - start;
+        LZ4F_preferences_t p = archive_preferences(bytes);
+        size_t n = LZ4F_compressFrame(dst, dst_capacity, src + start, bytes, &p);
+        if (LZ4F_isError(n)) return 0;
+        out += n;
+        start = cuts[i];
+    }
+    return out;
+}

@@ -25,4 +25,13 @@ uint64_t cb_spsc_run(size_t slot_size, size_t capacity, uint64_t count);
 /// C11 broadcast ring (one producer, one lossless subscriber) of variable-length entries with the
 /// same layout and protocol as TickRing.BroadcastRing: `count` records of `record_size` bytes.
 uint64_t cb_broadcast_run(size_t record_size, size_t capacity, uint64_t count);
+
+/// Compresses `count` bytes (whole records, cut into frames of at most `frame_bytes` at the
+/// record boundaries `cuts` lists) with LZ4F_compressFrame and the archive's frame preferences
+/// (independent 1 MB blocks, block and content checksums, content size), into `dst`. Nothing is
+/// written anywhere: the floor for the archive writer. Returns the compressed bytes.
+size_t cb_lz4f_compress_frames(const uint8_t *src, const size_t *cuts, size_t frames, uint8_t *dst, size_t dst_capacity);
+
+/// The largest output cb_lz4f_compress_frames may produce for one frame of `bytes`.
+size_t cb_lz4f_frame_bound(size_t bytes);
 #endif
