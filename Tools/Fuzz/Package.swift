@@ -15,6 +15,10 @@ let package = Package(
             name: "FuzzCME",
             dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
+            name: "FuzzArchive",
+            dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,6 +21,8 @@ public final class ArchiveFile: @unchecked Sendable {
     public let path: String
     public let size: Int
     let base: UnsafeRawPointer?
+    /// Mapped from a file (unmapped at the end), or a copy in memory (deallocated).
+    private let isMapped: Bool
     public let openedVia: OpenedVia
     /// Data frames in file order (damaged ones excluded).
     public let frames: [FrameIndexEntry]
@@ -50,31 +52,43 @@ public final class ArchiveFile: @unchecked Sendable {
         guard let mapped, mapped != MAP_FAILED else { throw .system("map", path, errno: errno) }
         madvise(mapped, size, MADV_SEQUENTIAL)
         base = UnsafeRawPointer(mapped)
+        isMapped = true
         let all = UnsafeRawBufferPointer(start: base, count: size)
         guard all.loadUnaligned(as: UInt32.self) == LZ4Magic.dataFrame else {
             munmap(mapped, size)
             throw ArchiveError(.unreadable, "\(path) is not an archive: it does not start with an LZ4 frame")
         }
-        if let footer = Self.readFooter(all) {
-            self.footer = footer
-            frames = footer.frames
-            openedVia = .footer
-            tornTail = nil
-            damage = []
-            rebuiltEntries = 0
-            cachedLedger = footer.ledger
-        } else {
-            let scan = ArchiveScan(all)
-            footer = nil
-            frames = scan.frames
-            openedVia = .scan
-            tornTail = scan.tornTail
-            damage = scan.damage
-            rebuiltEntries = scan.rebuiltEntries
-        }
+        (footer, frames, openedVia, tornTail, damage, rebuiltEntries, cachedLedger) = Self.index(all)
     }
 
-    deinit { if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) } }
+    /// An archive held in memory (a copy of `bytes`), named `name` in messages: for tests and fuzzing.
+    public init(copying bytes: UnsafeRawBufferPointer, name: String) throws(ArchiveError) {
+        path = name
+        size = bytes.count
+        guard size >= 4, bytes.loadUnaligned(as: UInt32.self) == LZ4Magic.dataFrame else {
+            throw ArchiveError(.unreadable, "\(name) is not an archive: it does not start with an LZ4 frame")
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        copy.copyMemory(from: bytes.baseAddress!, byteCount: size)
+        base = UnsafeRawPointer(copy)
+        isMapped = false
+        (footer, frames, openedVia, tornTail, damage, rebuiltEntries, cachedLedger) = Self.index(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
+    /// The index of a file: from its footer, or rebuilt by a scan.
+    private static func index(_ all: UnsafeRawBufferPointer)
+        -> (ArchiveFooter?, [FrameIndexEntry], OpenedVia, (offset: Int, length: Int)?, [Damage], Int, ArchiveLedger?) {
+        if let footer = readFooter(all) {
+            return (footer, footer.frames, .footer, nil, [], 0, footer.ledger)
+        }
+        let scan = ArchiveScan(all)
+        return (nil, scan.frames, .scan, scan.tornTail, scan.damage, scan.rebuiltEntries, nil)
+    }
+
+    deinit {
+        guard let base else { return }
+        if isMapped { munmap(UnsafeMutableRawPointer(mutating: base), size) } else { base.deallocate() }
+    }
 
     /// The footer named by the file's trailer, if it is there and whole.
     static func readFooter(_ all: UnsafeRawBufferPointer) -> ArchiveFooter? {

@@ -36,6 +36,15 @@ public enum ArchiveMaintenance {
                     report.problems.append("index entry of the frame at offset \(entry.frameOffset) disagrees with its content")
                 }
             }
+            // The index entry written after the frame (what a scan relies on when the footer is gone).
+            let at = Int(entry.frameOffset) + Int(entry.frameLength)
+            let standalone = at < file.size ? LZ4FrameExtent.walk(UnsafeRawBufferPointer(rebasing: file.bytes[at...])) : .failure(.truncated)
+            guard case .success(let extent) = standalone, case .skippable(let magic) = extent.kind, magic == LZ4Magic.indexEntry,
+                  let copy = try? FrameIndexEntry.decode(UnsafeRawBufferPointer(rebasing: file.bytes[(at + 8)..<(at + extent.length)])),
+                  copy == entry else {
+                report.problems.append("index entry at offset \(at), after the frame at offset \(entry.frameOffset), is missing or damaged")
+                continue
+            }
         }
         return report
     }
