@@ -35,7 +35,7 @@ struct Harness {
                          baseline: Double, target: String = "") {
         let rate = Double(units) / subject
         rows.append([name, formatRate(rate) + " " + unitName + "/s", baselineName,
-                     String(format: "%.2fx", subject / baseline), target])
+                     String(format: subject / baseline < 0.1 ? "%.3fx" : "%.2fx", subject / baseline), target])
     }
 
     func formatRate(_ r: Double) -> String {
