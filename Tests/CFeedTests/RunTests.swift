@@ -18,7 +18,7 @@ import TestSupport
         let run = Process()
         run.executableURL = URL(fileURLWithPath: TestPaths.cfeed)
         run.arguments = ["run", "--config", dir.file("c.json"), "--stats-interval", "0.5", "--metrics-file",
-                         dir.file("m.prom"), "--record", dir.file("rec"), "--latency"]
+                         dir.file("m.prom"), "--record", dir.file("rec"), "--latency", "--archive", dir.file("arch")]
         // stderr to a file: nothing to drain, nothing to block on.
         _ = FileManager.default.createFile(atPath: dir.file("run.err"), contents: nil)
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("run.err")))
@@ -53,6 +53,17 @@ import TestSupport
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
         #expect(summary["udp_datagrams"] as? Int ?? 0 > 1000)
         #expect((summary["destinations"] as? [[String: Any]])?.count == 6)
+        // The archive of the live run: closed cleanly, every frame verifies, nothing lost by the writer.
+        #expect(stderr.contains("archive: "), "\(stderr)")
+        let archives = try FileManager.default.contentsOfDirectory(atPath: dir.file("arch/cme"))
+        #expect(archives.count == 1)
+        let path = dir.file("arch/cme/" + archives[0])
+        #expect(try TestSupport.run(TestPaths.cfeed, ["archive", "verify", path]).status == 0)
+        let info = try TestSupport.run(TestPaths.cfeed, ["archive", "info", path, "--json"])
+        let facts = try #require(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        #expect(facts["records"] as? Int ?? 0 > 1000)
+        #expect((facts["symbols"] as? [String: String])?.count == 8)
+        #expect(((facts["gaps"] as? [[String: Any]]) ?? []).allSatisfy { $0["kind"] as? String == "feed" })
     }
 
     @Test func aConfigWithoutACMEChannelIsAUsageError() throws {

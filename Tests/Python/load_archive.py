@@ -1,13 +1,23 @@
 """The README's Python recipe, checked in CI: an archive file and query outputs into pandas.
 
-usage: load_archive.py ARCHIVE.dbn.lz4 TRADES.dbn BARS.dbn
+usage: load_archive.py ARCHIVE.dbn.lz4 TRADES.dbn BARS.dbn LZ4_DC_OUTPUT.dbn
 """
 import sys
 
 import databento as db
+import databento_dbn as dbn
 import lz4.frame
 
-archive, trades_path, bars_path = sys.argv[1:4]
+archive, trades_path, bars_path, lz4_dc = sys.argv[1:5]
+
+# `lz4 -dc ARCHIVE > FILE` (the CLI skips the index frames) is a DBN stream databento-dbn decodes.
+decoder = dbn.DBNDecoder()
+with open(lz4_dc, "rb") as f:
+    decoder.write(f.read())
+decoded = decoder.decode()
+metadata, records = decoded[0], decoded[1:]
+assert metadata.dataset == "CF.CME.MDP3" and len(records) > 4000, (metadata, len(records))
+print("lz4 -dc records", len(records))
 
 # An archive: decompress every LZ4 frame (skippable index frames are skipped), then read the DBN.
 with lz4.frame.open(archive, "rb") as f:
