@@ -1,3 +1,4 @@
+import TestSupport
 import TickFormat
 
 /// A seeded tape of realistic records for archive tests: definitions first, then trades, MBP-1,
@@ -58,16 +59,4 @@ struct SyntheticTape {
 
     static func indexTimestamp(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { RecordView(unchecked: $0).indexTimestamp } }
     static func instrumentID(_ bytes: [UInt8]) -> UInt32 { bytes.withUnsafeBytes { RecordView(unchecked: $0).instrumentID } }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

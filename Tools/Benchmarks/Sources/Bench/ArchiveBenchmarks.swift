@@ -1,5 +1,6 @@
 import CBaselines
 import ComputeFeed
+import ExchangeSim
 import Foundation
 
 /// The archive: writing (against LZ4F_compressFrame alone on the same records and frames), a full
@@ -12,7 +13,7 @@ enum ArchiveBenchmarks {
         var bytes: [UInt8] = []
         var records = 0
         var ts: UInt64
-        var rng = SplitMix64(state: 2027)
+        var rng = SeededRandom(seed: 2027)
         var prices = [Int64](repeating: 2_500_000_000, count: 8)
 
         init(start: UInt64) { ts = start }
@@ -20,6 +21,18 @@ enum ArchiveBenchmarks {
         mutating func append<R: DBNRecord>(_ r: R) {
             r.withBytes { bytes.append(contentsOf: $0) }
             records += 1
+        }
+
+        /// Appends every record of the tape to `writer`.
+        func append(to writer: ArchiveWriter) {
+            bytes.withUnsafeBytes { all in
+                var at = 0
+                while at < all.count {
+                    let length = Int(all[at]) &* 4
+                    try! writer.append(RecordView(unchecked: UnsafeRawBufferPointer(rebasing: all[at..<(at + length)])))
+                    at += length
+                }
+            }
         }
 
         mutating func generate(bytes target: Int, meanGapNs: UInt64) {
@@ -90,14 +103,7 @@ enum ArchiveBenchmarks {
             let folder = "\(directory)-\(run)"  // removed after the timing
             let writer = try! ArchiveWriter(directory: folder, venue: "cme", dataset: "CF.CME.MDP3",
                                             settings: ArchiveSettings(frameBytes: frameBytes, sync: .onClose))
-            tape.bytes.withUnsafeBytes { all in
-                var at = 0
-                while at < all.count {
-                    let length = Int(all[at]) &* 4
-                    try! writer.append(RecordView(unchecked: UnsafeRawBufferPointer(rebasing: all[at..<(at + length)])))
-                    at += length
-                }
-            }
+            tape.append(to: writer)
             try! writer.close()
             stored = writer.paths.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
         }, baseline: {
@@ -134,14 +140,7 @@ enum ArchiveBenchmarks {
             tape.bytes.removeAll(keepingCapacity: true)
             tape.records = 0
             tape.generate(bytes: 64 << 20, meanGapNs: 5_000)
-            tape.bytes.withUnsafeBytes { all in
-                var at = 0
-                while at < all.count {
-                    let length = Int(all[at]) &* 4
-                    try! writer.append(RecordView(unchecked: UnsafeRawBufferPointer(rebasing: all[at..<(at + length)])))
-                    at += length
-                }
-            }
+            tape.append(to: writer)
             written += tape.bytes.count
             records += tape.records
         }
@@ -186,17 +185,5 @@ enum ArchiveBenchmarks {
                        subject: query.subject, baselineName: "full scan of the same archive", baseline: query.baseline,
                        target: "time <= 3% of baseline")
         if sink == 42 { print("", scanned) }
-    }
-}
-
-/// A fast seeded generator (SplitMix64): the system's generator makes a syscall per number.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
