@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "PacketCapture", dependencies: ["CPcap", "ByteIO"], swiftSettings: strictSwift),
         // CME-style MDP 3.0: wire codec, books, normalization, snapshot recovery.
         .target(name: "VenueCME", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], swiftSettings: strictSwift),
+        // ICE-style iMpact: big-endian wire codec, full-order-depth books, snapshot-channel recovery.
+        .target(name: "VenueICE", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], swiftSettings: strictSwift),
         // Venue-agnostic sequencing: lines, arbitration, gaps, sources, output.
         .target(name: "FeedEngine", dependencies: ["ByteIO", "TickFormat", "PacketCapture", "CNetShim"], swiftSettings: strictSwift),
         // Lock-free rings: broadcast (one producer, many subscribers) and SPSC, wait strategies.
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "TestSupport"],
                     swiftSettings: strictSwift),
         .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "VenueICETests", dependencies: ["VenueICE", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "TickArchiveTests", dependencies: ["TickArchive", "TestSupport", "CLZ4", "TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "TickRingTests", dependencies: ["TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
