@@ -51,7 +51,7 @@ let package = Package(
                                                     .product(name: "Atomics", package: "swift-atomics")],
                 exclude: ["ARCHIVE-FORMAT.md"], swiftSettings: strictSwift),
         // Simulated markets: order flow, the true book and trade tape, encoded packets on lines A/B.
-        .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME"],
+        .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE"],
                 swiftSettings: strictSwift),
         // The umbrella library strategies import.
         .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "TickRing", "TickArchive",
