@@ -7,9 +7,10 @@ import TickArchive
 import TickFormat
 import TickRing
 import VenueCME
+import VenueICE
 import Glibc
 
-/// `cfeed replay FILE --venue cme`: runs a capture through the handler at full speed.
+/// `cfeed replay FILE --venue cme|ice`: runs a capture through the handler at full speed.
 public struct Replay: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Replay a capture through the feed handler and print normalized DBN records, then a summary.",
@@ -22,8 +23,11 @@ public struct Replay: ParsableCommand {
     @Argument(help: "The capture (pcap or pcapng).")
     var file: String
 
-    @Option(help: "Venue of the capture: cme.")
+    @Option(help: "Venue of the capture: cme or ice.")
     var venue: String
+
+    @Option(help: "ice: the capture's reference data (JSON; specs/instruments.md).")
+    var reference: String?
 
     @Option(help: "Output format: text, csv, json (JSON lines), dbn, or none (only the summary, and the archive).")
     var format: String = "text"
@@ -75,9 +79,11 @@ public struct Replay: ParsableCommand {
         guard ["text", "csv", "json", "dbn", "none"].contains(format) else {
             throw ValidationError("unknown --format '\(format)' (text, csv, json, dbn, none)")
         }
-        guard venue == "cme" else {
-            throw ValidationError(["ice", "shfe"].contains(venue) ? "venue '\(venue)' is not supported yet (cme is)" : "unknown --venue '\(venue)' (cme)")
+        guard venue == "cme" || venue == "ice" else {
+            throw ValidationError(venue == "shfe" ? "venue 'shfe' is not supported yet (cme and ice are)" : "unknown --venue '\(venue)' (cme, ice)")
         }
+        if venue == "ice" && reference == nil { throw ValidationError("--venue ice needs --reference FILE (the capture's reference data)") }
+        if venue != "ice" && reference != nil { throw ValidationError("--reference is for --venue ice") }
         if let schema, case .failure(let error) = SchemaSelection.parse(schema) { throw ValidationError(error.description) }
         guard speed == "max" || (Double(speed).map { $0 > 0 } ?? false) else {
             throw ValidationError("--speed must be max or a positive number, not '\(speed)'")
@@ -96,7 +102,8 @@ public struct Replay: ParsableCommand {
 
     public func run() throws {
         let selection = try schema.map { try SchemaSelection.parse($0).get() } ?? .all
-        let addresses = CMEChannelAddresses(configured: try loadCMEChannel(config))
+        let iceReference = try reference.map(loadICEReference)
+        let dataset = venue == "ice" ? ICEMapping.dataset : CMEMapping.dataset
         let symbolSet = symbols.map { Set($0.split(separator: ",").map { String($0).trimmed }) }
         let reader: PcapReader
         do { reader = try PcapReader(path: file) } catch { throw CLIFailure(.unreadableInput, error.description) }
@@ -106,15 +113,15 @@ public struct Replay: ParsableCommand {
         case "dbn":
             let dbnSchema = Self.dbnSchema(for: selection)
             let effective = dbnSchema == .mixed ? selection : selection.subtracting(.system)
-            let writer = try openOutput { try DBNWriter(path: out, dataset: CMEMapping.dataset, schema: dbnSchema) }
-            summary = try replayCME(reader, addresses: addresses, schemas: effective, symbols: symbolSet, writer: writer)
+            let writer = try openOutput { try DBNWriter(path: out, dataset: dataset, schema: dbnSchema) }
+            summary = try replay(reader, reference: iceReference, schemas: effective, symbols: symbolSet, writer: writer)
         case "none":
-            summary = try replayCME(reader, addresses: addresses, schemas: selection, symbols: symbolSet, writer: NullWriter())
+            summary = try replay(reader, reference: iceReference, schemas: selection, symbols: symbolSet, writer: NullWriter())
         default:
             let kind: LineWriter.Kind = format == "csv" ? .csv : format == "json" ? .json : .text
             let sink = try openOutput { try out.map { try FileSink(path: $0) } ?? FileSink(descriptor: 1, name: "standard output") }
-            summary = try replayCME(reader, addresses: addresses, schemas: selection, symbols: symbolSet,
-                                    writer: LineWriter(kind: kind, sink: sink))
+            summary = try replay(reader, reference: iceReference, schemas: selection, symbols: symbolSet,
+                                 writer: LineWriter(kind: kind, sink: sink))
         }
         if !quiet { printError(summary.text) }
         if let statsJSON {
@@ -141,22 +148,68 @@ public struct Replay: ParsableCommand {
         do { return try open() } catch { throw CLIFailure(.cannotCreateOutput, "\(error)") }
     }
 
-    func replayCME<W: RecordWriter>(_ reader: PcapReader, addresses: CMEChannelAddresses, schemas: SchemaSelection,
-                                    symbols: Set<String>?, writer: W) throws -> ReplaySummary {
+    func replay<W: RecordWriter>(_ reader: PcapReader, reference: ICEReferenceData?, schemas: SchemaSelection,
+                                 symbols: Set<String>?, writer: W) throws -> ReplaySummary {
+        if let reference {
+            return try replayICE(reader, reference: reference, schemas: schemas, symbols: symbols, writer: writer)
+        }
+        return try replayCME(reader, schemas: schemas, symbols: symbols, writer: writer)
+    }
+
+    func replayCME<W: RecordWriter>(_ reader: PcapReader, schemas: SchemaSelection, symbols: Set<String>?,
+                                    writer: W) throws -> ReplaySummary {
+        let addresses = CMEChannelAddresses(configured: try loadCMEChannel(config))
         var pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
         // Definitions are always built (they are few): symbols, filters and DBN mappings need them.
         // An archive also keeps the notices, so that it knows its own gaps and stale periods.
         var built = schemas.union(.definition)
-        // The archive writer is a lossless subscriber on its own thread: the replay waits for it.
         let recorder = try archiveOptions.recorder(venue: "cme", dataset: CMEMapping.dataset)
         if let recorder {
             built.formUnion(.system)
             pipeline.tee = recorder.ring
         }
         let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: built), sink: pipeline)
-        var datagrams = [CMEFeed: [Int]]()
-        var unrouted = 0
+        let counts = try replayLoop(reader, feeds: CMEFeed.allCases.count, recorder: recorder,
+                                    route: { addresses.route($0).map { ($0.feed.rawValue, $0.line) } },
+                                    deliver: { handler.receive($0, feed: CMEFeed(rawValue: $1)!, line: $2, tsRecv: $3) })
+        handler.finish()
+        try finishOutput(recorder: recorder, writer: &handler.sink.writer, summary: handler.sink.summary)
+        return ReplaySummary(capture: file, reader: reader, counts: counts, cme: handler, output: handler.sink.summary,
+                             seenSymbols: handler.sink.seenSymbols)
+    }
+
+    func replayICE<W: RecordWriter>(_ reader: PcapReader, reference: ICEReferenceData, schemas: SchemaSelection,
+                                    symbols: Set<String>?, writer: W) throws -> ReplaySummary {
+        let addresses = ICEChannelAddresses(configured: try loadChannel(config, venue: "ice"))
+        var pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
+        var built = schemas.union(.definition)
+        let recorder = try archiveOptions.recorder(venue: "ice", dataset: ICEMapping.dataset)
+        if let recorder {
+            built.formUnion(.system)
+            pipeline.tee = recorder.ring
+        }
+        let handler = ICEChannelHandler(reference: reference, configuration: ICEChannelConfiguration(schemas: built), sink: pipeline)
+        let counts = try replayLoop(reader, feeds: ICEFeed.allCases.count, recorder: recorder,
+                                    route: { addresses.route($0).map { ($0.feed.rawValue, $0.line) } },
+                                    deliver: { handler.receive($0, feed: ICEFeed(rawValue: $1)!, line: $2, tsRecv: $3) })
+        handler.finish()
+        try finishOutput(recorder: recorder, writer: &handler.sink.writer, summary: handler.sink.summary)
+        return ReplaySummary(capture: file, reader: reader, counts: counts, ice: handler, output: handler.sink.summary,
+                             seenSymbols: handler.sink.seenSymbols)
+    }
+
+    /// What the replay loop saw, per feed index and line.
+    struct LoopCounts {
         var udp = 0
+        var unrouted = 0
+        var datagrams: [[Int]]
+    }
+
+    /// Reads the capture in its window, paces it, re-sends it (`--emit-multicast`), and hands each
+    /// datagram of the channel to `deliver` with its feed index and line.
+    func replayLoop(_ reader: PcapReader, feeds: Int, recorder: RingRecorder?, route: (Endpoint) -> (feed: Int, line: Int)?,
+                    deliver: (UnsafeRawBufferPointer, Int, Int, UInt64) -> Void) throws -> LoopCounts {
+        var counts = LoopCounts(datagrams: Array(repeating: [0, 0], count: feeds))
         let window = (start.flatMap(Timestamps.parse) ?? 0)..<(end.flatMap(Timestamps.parse) ?? .max)
         let onlyLine = line.map { $0 == "A" ? 0 : 1 }
         var pacer = Pacer(speed: speed == "max" ? nil : Double(speed))
@@ -170,23 +223,23 @@ public struct Replay: ParsableCommand {
                 let ts = datagram.timestampNs
                 if ts < window.lowerBound { continue }
                 if ts >= window.upperBound { break }
-                udp += 1
-                let route = addresses.route(datagram.destination)
-                if let onlyLine, let route, route.line != onlyLine { continue }
+                counts.udp += 1
+                let routed = route(datagram.destination)
+                if let onlyLine, let routed, routed.line != onlyLine { continue }
                 pacer.wait(until: ts)
                 if let emitter {
                     do { try emitter.send(datagram.payload, to: datagram.destination) } catch {
                         throw CLIFailure(.ioError, error.description)
                     }
                 }
-                progress.update(packets: udp, captureTime: ts)
-                guard let (feed, line) = route else {
-                    unrouted += 1
+                progress.update(packets: counts.udp, captureTime: ts)
+                guard let (feed, line) = routed else {
+                    counts.unrouted += 1
                     continue
                 }
-                datagrams[feed, default: [0, 0]][line] += 1
-                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: ts)
-                if let recorder, udp & 255 == 0, recorder.recorder.hasFailed { break }
+                counts.datagrams[feed][min(line, 1)] += 1
+                deliver(datagram.payload, feed, line, ts)
+                if let recorder, counts.udp & 255 == 0, recorder.recorder.hasFailed { break }
             }
         } catch let failure as CLIFailure {
             throw failure
@@ -194,44 +247,58 @@ public struct Replay: ParsableCommand {
             throw CLIFailure(.unreadableInput, "\(error)")
         }
         progress.finish()
-        handler.finish()
+        return counts
+    }
+
+    /// Closes the archive (if any) and the record output.
+    func finishOutput<W: RecordWriter>(recorder: RingRecorder?, writer: inout W, summary: OutputSummary) throws {
         try recorder?.finish()
-        do { try handler.sink.writer.finish(handler.sink.summary) } catch let error as IOError {
-            throw CLIFailure(error.isNoSpace ? .ioError : .ioError, error.description)
+        do { try writer.finish(summary) } catch let error as IOError {
+            throw CLIFailure(.ioError, error.description)
         } catch {
             throw CLIFailure(.ioError, "\(error)")
         }
-        return ReplaySummary(capture: file, reader: reader, udpDatagrams: udp, unrouted: unrouted, datagrams: datagrams,
-                             handler: handler, output: handler.sink.summary, seenSymbols: handler.sink.seenSymbols)
     }
 }
 
 /// The end-of-replay report: per line, gaps, recoveries, malformed packets, records by type.
 struct ReplaySummary {
+    var venue: String
     var capture: String
     var packets: Int
     var udpDatagrams: Int
     var unrouted: Int
     var skipped: SkipCounts
-    var lines: [(feed: String, line: String, received: Int, delivered: Int?, duplicates: Int?, onlyThisLine: Int?, malformed: Int)]
+    var lines: [(feed: String, line: String, received: Int, delivered: Int?, duplicates: Int?, onlyThisLine: Int?, malformed: Int)] = []
     var gaps: Int
-    var lostPackets: UInt64
-    var stats: CMEChannelStats
+    /// Sequence numbers lost on both lines: packets (CME) or messages (ICE).
+    var lostNumbers: UInt64
+    var lostUnit: String
+    var recoveries: Int
+    var instrumentRecoveries: Int
+    var staleTransitions: Int
+    /// Channel resets (CME) or session changes (ICE), with their label and JSON key.
+    var resets: (label: String, key: String, count: Int)
+    var malformedPackets: Int
+    var malformedReasons: [String: Int]
+    var malformedMessages: Int
+    /// Venue counters: label, JSON key, value.
+    var extras: [(label: String, key: String, value: Int)]
     var staleAtEnd: [String]
     var output: OutputSummary
     var seenSymbols: Set<String>
 
-    init<S>(capture: String, reader: PcapReader, udpDatagrams: Int, unrouted: Int, datagrams: [CMEFeed: [Int]],
-            handler: CMEChannelHandler<S>, output: OutputSummary, seenSymbols: Set<String>) {
+    init<S>(capture: String, reader: PcapReader, counts: Replay.LoopCounts, cme handler: CMEChannelHandler<S>,
+            output: OutputSummary, seenSymbols: Set<String>) {
+        venue = "cme"
         self.capture = capture
         packets = reader.packets
-        self.udpDatagrams = udpDatagrams
-        self.unrouted = unrouted
+        udpDatagrams = counts.udp
+        unrouted = counts.unrouted
         skipped = reader.skipped
-        lines = []
         for feed in CMEFeed.allCases {
             for (i, name) in ["A", "B"].enumerated() {
-                let received = datagrams[feed]?[i] ?? 0
+                let received = counts.datagrams[feed.rawValue][i]
                 let malformed = handler.stats.malformedDatagrams[feed]?[i] ?? 0
                 if feed == .incremental {
                     let l = handler.incremental.lines[i]
@@ -242,20 +309,70 @@ struct ReplaySummary {
             }
         }
         gaps = handler.incremental.gaps
-        lostPackets = handler.incremental.lostNumbers
-        stats = handler.stats
+        lostNumbers = handler.incremental.lostNumbers
+        lostUnit = "packets"
+        let stats = handler.stats
+        recoveries = stats.recoveries
+        instrumentRecoveries = stats.instrumentRecoveries
+        staleTransitions = stats.staleTransitions
+        resets = ("channel resets", "channel_resets", stats.channelResets)
+        malformedPackets = stats.malformedDatagrams.values.flatMap { $0 }.reduce(0, +)
+        malformedReasons = stats.malformedReasons
+        malformedMessages = stats.malformedMessages
+        extras = [("unknown templates", "unknown_templates", stats.unknownTemplates),
+                  ("unknown instruments", "unknown_instrument_entries", stats.unknownInstrumentEntries),
+                  ("RptSeq jumps", "rptseq_jumps", stats.rptSeqJumps)]
         staleAtEnd = handler.activeInstruments.filter { $0.isStale || $0.isUnverified }.map(\.symbol)
         self.output = output
         self.seenSymbols = seenSymbols
     }
 
-    var malformedPackets: Int { stats.malformedDatagrams.values.flatMap { $0 }.reduce(0, +) }
+    init<S>(capture: String, reader: PcapReader, counts: Replay.LoopCounts, ice handler: ICEChannelHandler<S>,
+            output: OutputSummary, seenSymbols: Set<String>) {
+        venue = "ice"
+        self.capture = capture
+        packets = reader.packets
+        udpDatagrams = counts.udp
+        unrouted = counts.unrouted
+        skipped = reader.skipped
+        for feed in ICEFeed.allCases {
+            let names: [String] = feed == .live ? ["A", "B"] : ["A"]
+            for (i, name) in names.enumerated() {
+                let received = counts.datagrams[feed.rawValue][i]
+                let malformed = handler.stats.malformedDatagrams[feed]?[i] ?? 0
+                if feed == .live {
+                    let l = handler.live.lines[i]
+                    lines.append((feed.description, name, received, l.delivered, l.duplicates, l.onlyThisLine, malformed))
+                } else {
+                    lines.append((feed.description, name, received, nil, nil, nil, malformed))
+                }
+            }
+        }
+        gaps = handler.live.gaps
+        lostNumbers = handler.live.lostNumbers
+        lostUnit = "messages"
+        let stats = handler.stats
+        recoveries = stats.recoveries
+        instrumentRecoveries = stats.marketRecoveries
+        staleTransitions = stats.staleTransitions
+        resets = ("session changes", "session_changes", stats.sessionChanges)
+        malformedPackets = stats.malformedDatagrams.values.flatMap { $0 }.reduce(0, +)
+        malformedReasons = stats.malformedReasons
+        malformedMessages = stats.malformedMessages
+        extras = [("unknown message types", "unknown_message_types", stats.unknownMessageTypes),
+                  ("unknown markets", "unknown_market_messages", stats.unknownMarketMessages),
+                  ("deletes of unknown orders", "unknown_order_deletes", stats.unknownOrderDeletes),
+                  ("snapshot packets lost", "snapshot_gaps", stats.snapshotGaps)]
+        staleAtEnd = handler.markets.filter(\.isStale).map(\.symbol)
+        self.output = output
+        self.seenSymbols = seenSymbols
+    }
 
     var dataQualityProblem: String? {
         var problems: [String] = []
-        if gaps > 0 { problems.append("\(gaps) gaps (\(lostPackets) packets lost on both lines)") }
+        if gaps > 0 { problems.append("\(gaps) gaps (\(lostNumbers) \(lostUnit) lost on both lines)") }
         if malformedPackets > 0 { problems.append("\(malformedPackets) malformed packets") }
-        if stats.malformedMessages > 0 { problems.append("\(stats.malformedMessages) malformed messages") }
+        if malformedMessages > 0 { problems.append("\(malformedMessages) malformed messages") }
         if skipped.total > 0 { problems.append("\(skipped.total) frames skipped") }
         if !staleAtEnd.isEmpty { problems.append("stale at the end: \(staleAtEnd.joined(separator: ","))") }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
@@ -270,8 +387,8 @@ struct ReplaySummary {
              l.onlyThisLine.map(String.init) ?? "-", String(l.malformed)]
         }
         s += table(header: ["feed", "line", "received", "delivered", "duplicates", "only this line", "malformed"], rows: rows, indent: "  ")
-        s += "gaps \(gaps) (\(lostPackets) packets lost on both lines), recoveries \(stats.recoveries), instruments recovered \(stats.instrumentRecoveries), stale transitions \(stats.staleTransitions), channel resets \(stats.channelResets)\n"
-        s += "malformed packets \(malformedPackets), malformed messages \(stats.malformedMessages), unknown templates \(stats.unknownTemplates), unknown instruments \(stats.unknownInstrumentEntries), RptSeq jumps \(stats.rptSeqJumps)\n"
+        s += "gaps \(gaps) (\(lostNumbers) \(lostUnit) lost on both lines), recoveries \(recoveries), instruments recovered \(instrumentRecoveries), stale transitions \(staleTransitions), \(resets.label) \(resets.count)\n"
+        s += "malformed packets \(malformedPackets), malformed messages \(malformedMessages), " + extras.map { "\($0.label) \($0.value)" }.joined(separator: ", ") + "\n"
         s += "records \(output.total): " + output.countsByRType.sorted { $0.key < $1.key }.map { "\(recordName($0.key)) \($0.value)" }.joined(separator: ", ") + "\n"
         if !staleAtEnd.isEmpty { s += "stale at the end: \(staleAtEnd.joined(separator: ", "))\n" }
         return s
@@ -279,16 +396,16 @@ struct ReplaySummary {
 
     var json: String {
         var object: [String: Any] = [
-            "capture": capture, "venue": "cme", "packets": packets, "udp_datagrams": udpDatagrams, "unrouted_datagrams": unrouted,
+            "capture": capture, "venue": venue, "packets": packets, "udp_datagrams": udpDatagrams, "unrouted_datagrams": unrouted,
             "skipped": Dictionary(uniqueKeysWithValues: SkipReason.allCases.map { ($0.rawValue, skipped[$0]) }),
-            "gaps": gaps, "lost_packets": lostPackets, "recoveries": stats.recoveries,
-            "instrument_recoveries": stats.instrumentRecoveries, "stale_transitions": stats.staleTransitions,
-            "channel_resets": stats.channelResets, "malformed_packets": malformedPackets,
-            "malformed_reasons": stats.malformedReasons, "malformed_messages": stats.malformedMessages,
-            "unknown_templates": stats.unknownTemplates, "unknown_instrument_entries": stats.unknownInstrumentEntries,
-            "rptseq_jumps": stats.rptSeqJumps, "records_total": output.total, "stale_at_end": staleAtEnd,
+            "gaps": gaps, "lost_\(lostUnit)": lostNumbers, "recoveries": recoveries,
+            "instrument_recoveries": instrumentRecoveries, "stale_transitions": staleTransitions,
+            resets.key: resets.count, "malformed_packets": malformedPackets,
+            "malformed_reasons": malformedReasons, "malformed_messages": malformedMessages,
+            "records_total": output.total, "stale_at_end": staleAtEnd,
             "records": Dictionary(uniqueKeysWithValues: output.countsByRType.map { (recordName($0.key), $0.value) }),
         ]
+        for extra in extras { object[extra.key] = extra.value }
         var feeds: [String: [String: [String: Int]]] = [:]
         for l in lines {
             var entry: [String: Int] = ["received": l.received, "malformed": l.malformed]

@@ -5,6 +5,7 @@ import Foundation
 import PacketCapture
 import TickFormat
 import VenueCME
+import VenueICE
 
 /// `cfeed simulate cme ...`: a seeded simulated market written as a capture, with its truth.
 public struct Simulate: ParsableCommand {
@@ -12,7 +13,7 @@ public struct Simulate: ParsableCommand {
         abstract: "Simulate a venue's market and write its feeds (lines A and B) as a pcap capture.",
         discussion: "The same seed always gives the same capture. --truth writes the true trade tape and final books as JSON.")
 
-    @Argument(help: "Venue: cme.")
+    @Argument(help: "Venue: cme or ice.")
     var venue: String
 
     @Option(help: "Random seed.")
@@ -57,15 +58,25 @@ public struct Simulate: ParsableCommand {
     @Option(name: .customLong("snapshot-interval"), help: "Seconds between the starts of two snapshot loops.")
     var snapshotInterval: Double = 1
 
+    @Option(help: "ice: where to write the reference data of the capture (default: beside --out, FILE.reference.json).")
+    var reference: String?
+
+    @Option(name: .customLong("session-change-at"), help: "ice: restart the multicast server (new SessionNumber) at this fraction of the session, 0 to 1.")
+    var sessionChangeAt: Double?
+
     public init() {}
 
     public func validate() throws {
         guard out != nil || multicast else { throw ValidationError("give --out FILE.pcap, --multicast, or both") }
         guard IPv4Address(interface) != nil else { throw ValidationError("--interface '\(interface)' is not an IPv4 address") }
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
-        guard venue == "cme" else {
-            throw ValidationError(["ice", "shfe"].contains(venue) ? "venue '\(venue)' is not supported yet (cme is)" : "unknown venue '\(venue)' (cme)")
+        guard venue == "cme" || venue == "ice" else {
+            throw ValidationError(venue == "shfe" ? "venue 'shfe' is not supported yet (cme and ice are)" : "unknown venue '\(venue)' (cme, ice)")
         }
+        if let sessionChangeAt, venue != "ice" || !(0...1).contains(sessionChangeAt) {
+            throw ValidationError("--session-change-at is for ice, a fraction between 0 and 1")
+        }
+        if reference != nil && venue != "ice" { throw ValidationError("--reference is for ice") }
         guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be between 0 and 86400 seconds") }
         guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be between 0 and 1000000") }
         guard snapshotInterval >= 0.01, snapshotInterval <= 3600 else { throw ValidationError("--snapshot-interval must be between 0.01 and 3600 seconds") }
@@ -75,18 +86,40 @@ public struct Simulate: ParsableCommand {
     }
 
     public func run() throws {
-        let addresses = CMEChannelAddresses(configured: try loadCMEChannel(self.config))
-        let config = CMESimulationConfig(
-            seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
-            lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
-            lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
-            snapshotLoopIntervalNs: UInt64(snapshotInterval * 1e9), addresses: addresses)
-        let simulation = CMESimulator.run(config)
+        let datagrams: [SimDatagram]
+        let summary: String
+        var truthText: String?
+        var referenceData: Data?
+        switch venue {
+        case "ice":
+            let config = ICESimulationConfig(
+                seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
+                lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
+                lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
+                snapshotIntervalNs: UInt64(snapshotInterval * 1e9), sessionChangeAt: sessionChangeAt,
+                addresses: ICEChannelAddresses(configured: try loadChannel(self.config, venue: "ice")))
+            let simulation = ICESimulator.run(config)
+            datagrams = simulation.datagrams
+            if truth != nil { truthText = Self.truthJSON(simulation.truth, seed: seed) }
+            referenceData = simulation.reference.encoded()
+            summary = "simulated \(simulation.truth.events.count) matching events, \(simulation.truth.trades.count) trades, \(simulation.truth.livePackets) live packets (\(simulation.truth.lostOnAllLines.count) lost on both lines)"
+        default:
+            let config = CMESimulationConfig(
+                seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
+                lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
+                lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
+                snapshotLoopIntervalNs: UInt64(snapshotInterval * 1e9),
+                addresses: CMEChannelAddresses(configured: try loadCMEChannel(self.config)))
+            let simulation = CMESimulator.run(config)
+            datagrams = simulation.datagrams
+            if truth != nil { truthText = Self.truthJSON(simulation.truth, seed: seed) }
+            summary = "simulated \(simulation.truth.events.count) book events, \(simulation.truth.trades.count) trades, \(simulation.truth.incrementalPackets) incremental packets (\(simulation.truth.lostOnAllLines.count) lost on both lines)"
+        }
         if multicast {
             do {
                 let sender = try MulticastSender(interface: IPv4Address(interface)!)
                 var pacer = Pacer(speed: speed)
-                for d in simulation.datagrams {
+                for d in datagrams {
                     pacer.wait(until: d.tsRecv)
                     try d.payload.withUnsafeBytes { try sender.send($0, to: d.destination) }
                 }
@@ -95,20 +128,44 @@ public struct Simulate: ParsableCommand {
                 throw CLIFailure(.ioError, "\(error)")
             }
         }
+        let referencePath = reference ?? out.map { ($0.hasSuffix(".pcap") ? String($0.dropLast(5)) : $0) + ".reference.json" }
+        do {
+            if let referenceData, let referencePath { try referenceData.write(to: URL(fileURLWithPath: referencePath)) }
+        } catch {
+            throw CLIFailure(.cannotCreateOutput, "cannot write \(referencePath ?? ""): \((error as NSError).localizedDescription)")
+        }
         guard let out else { return }
         do {
             let writer = try PcapWriter(path: out)
             let source = IPv4Address("127.0.0.1")!
-            for d in simulation.datagrams {
+            for d in datagrams {
                 try writer.writeUDP(timestampNs: d.tsRecv, source: Endpoint(source, UInt16(50_000 + d.line)),
                                     destination: d.destination, payload: d.payload)
             }
             try writer.close()
-            if let truth { try Data(Self.truthJSON(simulation.truth, seed: seed).utf8).write(to: URL(fileURLWithPath: truth)) }
+            if let truth, let truthText { try Data(truthText.utf8).write(to: URL(fileURLWithPath: truth)) }
         } catch {
             throw CLIFailure(.cannotCreateOutput, "\(error)")
         }
-        printError("simulated \(simulation.truth.events.count) book events, \(simulation.truth.trades.count) trades, \(simulation.truth.incrementalPackets) incremental packets (\(simulation.truth.lostOnAllLines.count) lost on both lines) -> \(out)")
+        printError("\(summary) -> \(out)" + (referenceData != nil ? " (reference data: \(referencePath ?? ""))" : ""))
+    }
+
+    static func truthJSON(_ truth: ICETruth, seed: UInt64) -> String {
+        let object: [String: Any] = [
+            "venue": "ice", "seed": seed, "matching_events": truth.events.count, "live_packets": truth.livePackets,
+            "session_changes": truth.sessionChanges,
+            "lost_on_all_lines": truth.lostOnAllLines.keys.sorted().map { ["session": $0 >> 32, "sequence": $0 & 0xFFFF_FFFF, "messages": truth.lostOnAllLines[$0]!] },
+            "trades": truth.trades.map {
+                ["market_id": $0.marketID, "ts_event": String($0.tsEvent), "price": FixedDecimal.format($0.price), "size": $0.size,
+                 "side": $0.side.description, "session": $0.messageKey >> 32, "sequence": $0.messageKey & 0xFFFF_FFFF] as [String: Any]
+            },
+            "final_orders": Dictionary(uniqueKeysWithValues: truth.finalOrders.map { id, orders in
+                (String(id), orders.map { ["order_id": String($0.orderID), "side": $0.isBid ? "B" : "A", "price": FixedDecimal.format($0.price),
+                                           "quantity": $0.quantity] as [String: Any] })
+            }),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     static func truthJSON(_ truth: CMETruth, seed: UInt64) -> String {
