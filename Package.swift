@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ExchangeSim", targets: ["ExchangeSim"]),
         .library(name: "TickRing", targets: ["TickRing"]),
         .library(name: "TickArchive", targets: ["TickArchive"]),
+        .library(name: "VenueICE", targets: ["VenueICE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,7 +55,7 @@ let package = Package(
         .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE"],
                 swiftSettings: strictSwift),
         // The umbrella library strategies import.
-        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "TickRing", "TickArchive",
+        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE", "TickRing", "TickArchive",
                                                   .product(name: "Atomics", package: "swift-atomics")], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.
         .target(

@@ -7,3 +7,4 @@
 @_exported public import VenueCME
 @_exported public import TickRing
 @_exported public import TickArchive
+@_exported public import VenueICE

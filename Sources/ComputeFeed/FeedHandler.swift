@@ -4,6 +4,7 @@ public import PacketCapture
 public import TickFormat
 public import TickRing
 public import VenueCME
+public import VenueICE
 import Glibc
 
 /// The in-process API strategies use: a feed handler that decodes a channel and publishes DBN
@@ -21,6 +22,14 @@ import Glibc
 /// Subscribe before `start()`: the handler builds only the schemas its subscriptions asked for.
 public final class FeedHandler: @unchecked Sendable {
     public struct Settings: Sendable {
+        /// The venue's channel the feed decodes.
+        public enum Venue: Sendable {
+            /// The CME-style channel of `addresses`.
+            case cme
+            /// The ICE-style full-order-depth channel: its reference data and groups.
+            case ice(reference: ICEReferenceData, addresses: ICEChannelAddresses)
+        }
+        public var venue: Venue
         public var addresses: CMEChannelAddresses
         /// Interface to join the groups on (live).
         public var interface: IPv4Address
@@ -32,7 +41,9 @@ public final class FeedHandler: @unchecked Sendable {
 
         public init(addresses: CMEChannelAddresses = .channel410, interface: IPv4Address = IPv4Address("127.0.0.1")!,
                     ringBytes: Int = 64 << 20, receiveBufferBytes: Int = 16 << 20,
-                    arbitration: SequenceArbiter.Configuration = .init(), sources: [Endpoint: IPv4Address] = [:]) {
+                    arbitration: SequenceArbiter.Configuration = .init(), sources: [Endpoint: IPv4Address] = [:],
+                    venue: Venue = .cme) {
+            self.venue = venue
             self.sources = sources
             self.addresses = addresses
             self.interface = interface
@@ -46,6 +57,7 @@ public final class FeedHandler: @unchecked Sendable {
     public let ring: BroadcastRing
     var schemas: SchemaSelection = [.definition, .system]
     private var handler: CMEChannelHandler<RingSink>?
+    private var iceHandler: ICEChannelHandler<RingSink>?
     let stopRequested = ManagedAtomic<Bool>(false)
     /// A subscription joined a running feed: the feed thread publishes the current books.
     private let snapshotRequested = ManagedAtomic<Bool>(false)
@@ -210,6 +222,7 @@ public final class FeedHandler: @unchecked Sendable {
     /// datagram first (for recording); `report` gets a status every `reportEvery` ns.
     public func runLive(tap: ((Datagram) -> Void)? = nil, reportEvery: UInt64 = 0,
                         report: ((LiveStatus) -> Void)? = nil) throws(SocketError) {
+        if case .ice(let reference, let addresses) = settings.venue { return try runLiveICE(reference: reference, addresses: addresses, tap: tap) }
         let joins = settings.addresses.allEndpoints.map {
             MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
         }
@@ -259,6 +272,18 @@ public final class FeedHandler: @unchecked Sendable {
     /// `speed` (nil: as fast as possible).
     public func runCapture(path: String, speed: Double? = nil) throws(CaptureError) {
         let reader = try PcapReader(path: path)
+        if case .ice(let reference, let addresses) = settings.venue {
+            let handler = makeICEHandler(reference)
+            var pacer = Pacer(speed: speed)
+            while let datagram = try reader.next(), !stopRequested.load(ordering: .relaxed) {
+                guard let (feed, line) = addresses.route(datagram.destination) else { continue }
+                pacer.wait(until: datagram.timestampNs)
+                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+                serveICESnapshotRequest(handler, tsRecv: datagram.timestampNs)
+            }
+            handler.finish()
+            return
+        }
         let handler = makeHandler()
         var pacer = Pacer(speed: speed)
         while let datagram = try reader.next(), !stopRequested.load(ordering: .relaxed) {
@@ -323,6 +348,52 @@ public final class FeedHandler: @unchecked Sendable {
 
     /// The channel's statistics (read after the feed stopped).
     public var channelStats: CMEChannelStats? { handler?.stats }
+
+    // MARK: - ICE-style channel
+
+    /// The ICE channel's statistics (read after the feed stopped).
+    public var iceChannelStats: ICEChannelStats? { iceHandler?.stats }
+
+    /// The ICE channel's markets (read after the feed stopped: the feed thread owns them while it runs).
+    public var iceMarkets: [ICEMarket] { isFinished || !running.load(ordering: .acquiring) ? iceHandler?.markets ?? [] : [] }
+
+    private func makeICEHandler(_ reference: ICEReferenceData) -> ICEChannelHandler<RingSink> {
+        let handler = ICEChannelHandler(reference: reference, configuration: ICEChannelConfiguration(schemas: schemas, arbitration: settings.arbitration),
+                                        sink: RingSink(ring: ring))
+        iceHandler = handler
+        running.store(true, ordering: .releasing)
+        return handler
+    }
+
+    @inline(__always)
+    private func serveICESnapshotRequest(_ handler: ICEChannelHandler<RingSink>, tsRecv: UInt64) {
+        if snapshotRequested.load(ordering: .relaxed), snapshotRequested.exchange(false, ordering: .acquiring) {
+            handler.publishSnapshots(tsRecv: tsRecv)
+        }
+    }
+
+    /// The live loop of an ICE-style channel: the live lines and the snapshot channel, kernel
+    /// timestamps as ts_recv, idle ticks for the arbitration timeouts.
+    private func runLiveICE(reference: ICEReferenceData, addresses: ICEChannelAddresses, tap: ((Datagram) -> Void)?) throws(SocketError) {
+        let joins = addresses.allEndpoints.map {
+            MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
+        }
+        let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
+        let routes = receiver.streams.map { addresses.route($0.join.group)! }
+        let handler = makeICEHandler(reference)
+        while !stopRequested.load(ordering: .relaxed) {
+            receiver.poll(timeoutMs: 5) { stream, datagram in
+                tap?(datagram)
+                let (feed, line) = routes[stream]
+                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+            }
+            let now = Self.realtime()
+            handler.tick(now: now)
+            serveICESnapshotRequest(handler, tsRecv: now)
+        }
+        handler.finish()
+        kernelDrops = receiver.streams.reduce(0) { $0 + $1.kernelDrops }
+    }
 }
 
 /// Publishes every record into the ring.

@@ -23,6 +23,7 @@ let package = Package(
                            .product(name: "ExchangeSim", package: root.lastPathComponent),
                            .product(name: "TickRing", package: root.lastPathComponent),
                            .product(name: "TickArchive", package: root.lastPathComponent),
+                           .product(name: "VenueICE", package: root.lastPathComponent),
                            .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
     ],

@@ -16,6 +16,10 @@ let package = Package(
             dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
+            name: "FuzzICE",
+            dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
             name: "FuzzArchive",
             dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),

@@ -574,12 +574,28 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         }
     }
 
+    /// Every market's definition and book as snapshot records, between `snapshot begin` and
+    /// `snapshot end` notices: what a subscriber that joins a running feed starts from.
+    public func publishSnapshots(tsRecv: UInt64) {
+        let wasOpen = eventOpen
+        let saved = currentTsRecv
+        currentTsRecv = max(tsRecv, lastTsRecv)
+        stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot begin reason=subscriber"), slot: 0)
+        for (i, m) in reference.markets.enumerated() {
+            if schemas.contains(.definition) { stager.stage(ICEMapping.definition(m, tsRecv: currentTsRecv), slot: i + 1) }
+            publishSnapshot(markets[i], sequence: (live.expected ?? 1) &- 1)
+        }
+        stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot end"), slot: 0)
+        if !wasOpen { stager.flush(into: &sink, eventEnded: true) }
+        currentTsRecv = saved
+    }
+
     /// A market's book as a snapshot: `R`, then every order (MBO) and every level (MBP), F_SNAPSHOT.
     func publishSnapshot(_ market: ICEMarket, sequence: UInt64) {
         let seq = UInt32(truncatingIfNeeded: sequence)
         let id = market.instrumentID
         let slot = market.slot + 1
-        let f: RecordFlags = .snapshot
+        let f: RecordFlags = market.isStale ? [.snapshot, .maybeBadBook] : .snapshot
         let ts = currentTsRecv
         let clear = BookEvent(price: undefPrice, size: 0, action: .clear, side: .none, flags: f, depth: 0, tsRecv: ts, sequence: seq)
         if schemas.contains(.mbo) {

@@ -21,6 +21,7 @@ func selected(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true
 if selected("dbn") { TickFormatBenchmarks.run(&harness) }
 if selected("pcap") { PacketCaptureBenchmarks.run(&harness) }
 if selected("cme") { CMEBenchmarks.run(&harness) }
+if selected("ice") { ICEBenchmarks.run(&harness) }
 if selected("ring") { RingBenchmarks.run(&harness) }
 if selected("archive") { ArchiveBenchmarks.run(&harness) }
 harness.printTable()

@@ -70,6 +70,41 @@ int64_t cb_walk_mdp3(const uint8_t *bytes, const uint32_t *lengths, size_t count
     return sum;
 }
 
+static inline uint64_t be64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return __builtin_bswap64(v); }
+static inline uint32_t be32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return __builtin_bswap32(v); }
+static inline uint16_t be16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return __builtin_bswap16(v); }
+
+int64_t cb_walk_impact(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *events) {
+    int64_t sum = 0;
+    uint64_t n = 0;
+    size_t base = 0;
+    for (size_t p = 0; p < count; p++) {
+        const uint8_t *packet = bytes + base;
+        size_t len = lengths[p];
+        if (len >= 16) {
+            uint16_t msgs = be16(packet + 6);
+            size_t off = 16;
+            for (uint16_t i = 0; i < msgs && off + 3 <= len; i++) {
+                uint8_t type = packet[off];
+                uint16_t body = be16(packet + off + 1);
+                const uint8_t *b = packet + off + 3;
+                if (off + 3 + body > len) break;
+                if (type == 'E' && body >= 28) {
+                    sum += (int32_t)be32(b) + (int64_t)be64(b + 4) + (int64_t)be64(b + 15) + (int32_t)be32(b + 23) + b[14];
+                    n++;
+                } else if (type == 'F' && body >= 12) {
+                    sum += (int32_t)be32(b) + (int64_t)be64(b + 4);
+                    n++;
+                }
+                off += 3 + body;
+            }
+        }
+        base += len;
+    }
+    *events = n;
+    return sum;
+}
+
 #include <lz4frame.h>
 
 static LZ4F_preferences_t archive_preferences(size_t bytes) {

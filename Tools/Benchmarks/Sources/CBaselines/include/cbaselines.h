@@ -16,6 +16,12 @@ int64_t cb_walk_pcap(const char *path, uint64_t *bytes);
 /// summing them. Returns the sum; `*entries` is set to the number of book entries read.
 int64_t cb_walk_mdp3(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *entries);
 
+/// The iMpact parse floor: walks `count` packets (concatenated in `bytes`, lengths in `lengths`),
+/// every message by its BodyLength, and for order messages (`E` add/modify, `F` delete) reads the
+/// big-endian MarketID, OrderID and (for `E`) price and quantity, summing them. Returns the sum;
+/// `*events` is set to the number of order events read.
+int64_t cb_walk_impact(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *events);
+
 /// C11 SPSC ring of `slot_size`-byte slots (Lamport with cached indices, head/tail on separate
 /// cache lines): a producer thread pushes `count` slots, the consumer (calling thread) pops them.
 /// The same algorithm as TickRing.SPSCRing with `stage`/`publish`: one release store per 32 slots.

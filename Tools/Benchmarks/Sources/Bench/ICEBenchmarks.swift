@@ -1,0 +1,62 @@
+import CBaselines
+import ComputeFeed
+import ExchangeSim
+import FeedEngine
+import VenueICE
+import Foundation
+
+/// Decode + arbitrate + order book + normalize a simulated full-order-depth capture held in
+/// memory, one core, against a C loop that walks the same packets and messages and reads every
+/// order message's fields (the parse floor).
+enum ICEBenchmarks {
+    static func run(_ harness: inout Harness) {
+        let config = ICESimulationConfig(seed: 99, durationNs: 120_000_000_000, eventsPerSecond: 4000,
+                                         snapshotIntervalNs: 30_000_000_000)
+        let simulation = ICESimulator.run(config)
+        // Live packets of both lines, in arrival order (the B copies are arbitrated away).
+        let live = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .live }
+        var flat: [UInt8] = []
+        var lengths: [UInt32] = []
+        var lines: [Int] = []
+        var stamps: [UInt64] = []
+        for d in live {
+            flat += d.payload
+            lengths.append(UInt32(d.payload.count))
+            lines.append(d.line)
+            stamps.append(d.tsRecv)
+        }
+        var floorEvents: UInt64 = 0
+        var sink: Int64 = 0
+        func runHandler(_ schemas: SchemaSelection) -> Int {
+            let handler = ICEChannelHandler(reference: simulation.reference, configuration: ICEChannelConfiguration(schemas: schemas),
+                                            sink: CountingSink())
+            flat.withUnsafeBytes { all in
+                var offset = 0
+                for i in 0..<lengths.count {
+                    let n = Int(lengths[i])
+                    handler.receive(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]), feed: .live, line: lines[i], tsRecv: stamps[i])
+                    offset += n
+                }
+            }
+            handler.finish()
+            return handler.sink.total
+        }
+        let floor = {
+            flat.withUnsafeBytes { all in
+                lengths.withUnsafeBufferPointer { l in
+                    sink &+= cb_walk_impact(all.baseAddress!.assumingMemoryBound(to: UInt8.self), l.baseAddress!, l.count, &floorEvents)
+                }
+            }
+        }
+        floor()
+        // Order events: the E and F messages of the packets the handler processes (one line's worth).
+        let events = Int(floorEvents) / 2
+        let mbo = harness.measure({ sink &+= Int64(runHandler([.mbo, .trades])) }, baseline: floor)
+        harness.report("ICE: decode+arbitrate+order book, mbo + trades", units: events, unitName: "order events",
+                       subject: mbo.subject, baselineName: "C parse floor, same packets", baseline: mbo.baseline, target: ">= 8 M/s")
+        let all = harness.measure({ sink &+= Int64(runHandler([.mbo, .mbp10, .mbp1, .trades])) }, baseline: floor)
+        harness.report("ICE: same, mbo + mbp-10 + mbp-1 + trades", units: events, unitName: "order events",
+                       subject: all.subject, baselineName: "C parse floor, same packets", baseline: all.baseline)
+        if sink == 42 { print("") }
+    }
+}
