@@ -68,7 +68,9 @@ import Testing
         let stats = try #require(feed.iceChannelStats)
         #expect(stats.recoveries >= 1, "\(stats)")
         #expect(collected.gaps >= 1)
-        #expect(feed.iceMarkets.allSatisfy { !$0.isStale })
+        // (A market may still be stale when the feed stops if the last loss is only declared at the
+        // stop; its orders are checked against the truth below all the same.)
+        #expect(stats.marketRecoveries >= 8, "\(stats)")
         for (marketID, truth) in simulation.truth.finalOrders {
             let id = UInt32(bitPattern: marketID)
             let mine = collected.orders[id] ?? [:]

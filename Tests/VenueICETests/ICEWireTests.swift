@@ -42,7 +42,7 @@ import TestSupport
         #expect(add.modificationTimestampNs == 1_772_461_800_123_456_789 && add.requestReceivedNs == 1_772_461_800_123_450_000)
         #expect(trade.marketID == 72001 && trade.tradeID == 880_001 && trade.price == 2610 && trade.quantity == 2)
         #expect(trade.aggressorSide == 0x31 && trade.transactDateTimeMs == 1_772_461_800_123 && trade.sequenceWithinMillis == 16)
-        #expect(trade.offMarketTradeType == [0x20, 0, 0])
+        #expect(trade.offMarketTradeType == Alpha3(0x20, 0, 0))
         #expect(!end.isStart && end.tradeTransactionID == 4_400_001 && end.isTransactionEnd == 0x59)
         let encoded = ICEPacket.encode(session: 7, sequence: 5001, sentNs: header.sentNs, messages: messages.compactMap(\.framed))
         #expect(encoded == Self.workedExample)
@@ -61,7 +61,7 @@ import TestSupport
         var f = ICEDeleteOrder(); f.marketID = 1; f.orderID = 2; f.messageDateTimeMs = 3; f.sequenceWithinMillis = 4; f.requestReceivedNs = 5
         var g = ICETrade(); g.marketID = 7; g.tradeID = 8; g.isSystemPricedLeg = 0x59; g.price = 9; g.quantity = 10
         g.oldOffMarketTradeType = 0x23; g.transactDateTimeMs = 11; g.systemPricedLegType = 0x43; g.isImpliedSpreadAtMarketOpen = 0x59
-        g.isAdjustedTrade = 0x59; g.aggressorSide = 0x32; g.tradeFlags = 0x84; g.offMarketTradeType = [0x41, 0x41, 0]
+        g.isAdjustedTrade = 0x59; g.aggressorSide = 0x32; g.tradeFlags = 0x84; g.offMarketTradeType = Alpha3(0x41, 0x41, 0)
         g.sequenceWithinMillis = 12; g.requestReceivedNs = 13
         var c = ICEMarketSnapshot(); c.marketID = 72003; c.marketType = 2; c.tradingStatus = 0x31; c.volume = 1; c.blockVolume = 2
         c.efsVolume = 3; c.efpVolume = 4; c.openInterest = 5; c.openingPrice = 6; c.settlementPriceWithDealPricePrecision = 7

@@ -64,19 +64,25 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     public let configuration: ICEChannelConfiguration
     public let reference: ICEReferenceData
     public let markets: [ICEMarket]
+    /// The markets again, for the per-message path: borrowed without reference counting
+    /// (`markets` keeps them alive).
+    private let marketRefs: UnsafeMutablePointer<Unmanaged<ICEMarket>>
     private var bySlotID: [Int32: Int] = [:]
+    /// MarketID → slot for a dense range of ids (the usual case): no hashing per message.
+    @exclusivity(unchecked) private var denseSlots: [Int16] = []
+    @exclusivity(unchecked) private var denseBase: Int32 = 0
     @exclusivity(unchecked) public internal(set) var stats = ICEChannelStats()
     @exclusivity(unchecked) public private(set) var live: SequenceArbiter
     @exclusivity(unchecked) public private(set) var isRecovering = false
-    public private(set) var session: UInt16?
-    private var retiredSessions: Set<UInt16> = []
+    @exclusivity(unchecked) public private(set) var session: UInt16?
+    @exclusivity(unchecked) private var retiredSessions: Set<UInt16> = []
     let stager: EventStager
     @exclusivity(unchecked) var eventOpen = false
     @exclusivity(unchecked) var currentTsRecv: UInt64 = 0
     @exclusivity(unchecked) var currentSent: UInt64 = 0
     @exclusivity(unchecked) var lastTsRecv: UInt64 = 0
-    private var definitionsSent = false
-    private var started = false
+    @exclusivity(unchecked) private var definitionsSent = false
+    @exclusivity(unchecked) private var started = false
     // Recovery.
     private var packetStore = PacketStore()
     private var recoveryQueue: [StoredPacket] = []
@@ -106,9 +112,22 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             bySlotID[m.marketID] = i
         }
         self.markets = markets
+        marketRefs = .allocate(capacity: max(1, markets.count))
+        for (i, m) in markets.enumerated() { (marketRefs + i).initialize(to: .passUnretained(m)) }
+        if let low = bySlotID.keys.min(), let high = bySlotID.keys.max(), Int(high) - Int(low) < 65_536, markets.count < Int(Int16.max) {
+            denseBase = low
+            denseSlots = [Int16](repeating: -1, count: Int(high) - Int(low) + 1)
+            for (id, slot) in bySlotID { denseSlots[Int(id - low)] = Int16(slot) }
+        }
         stager = EventStager(instrumentCapacity: markets.count + 1)
         live = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
     }
+
+    deinit { marketRefs.deallocate() }
+
+    /// Runs `body` on the market in `slot` without retaining it.
+    @inline(__always)
+    func withMarket<R>(_ slot: Int, _ body: (ICEMarket) -> R) -> R { marketRefs[slot]._withUnsafeGuaranteedRef(body) }
 
     var schemas: SchemaSelection { configuration.schemas }
     var publisherID: UInt16 { ICEMapping.publisherID }
@@ -130,7 +149,8 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             return
         }
         let header = view.header
-        if retiredSessions.contains(header.session) {
+        stats.trailingBytes &+= view.trailingBytes
+        if !retiredSessions.isEmpty && retiredSessions.contains(header.session) {
             stats.retiredSessionPackets += 1
             return
         }
@@ -184,11 +204,11 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     /// messages are applied and nothing is output (bringing a recovered book forward).
     func process(_ payload: UnsafeRawBufferPointer, firstSequence: UInt64, skip: Int, tsRecv: UInt64, silentFor: Int?,
                  after sync: UInt64 = 0) {
-        guard case .success(let view) = ICEPacketView.validate(payload) else { return }
+        // Every packet the arbiter delivers (or the queue holds) passed `validate` on arrival.
+        let view = ICEPacketView(validated: payload)
         if silentFor == nil {
             currentTsRecv = max(tsRecv, lastTsRecv)
             currentSent = view.header.sentNs
-            stats.trailingBytes += view.trailingBytes
         }
         view.forEachMessage { index, type, body in
             guard index >= skip else { return }
@@ -281,13 +301,23 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     /// The market a message is for, or nil when it is unknown, already in a recovered snapshot, or
     /// (bringing a book forward) another market.
     @inline(__always)
+    private func slot(of marketID: Int32) -> Int? {
+        if !denseSlots.isEmpty {
+            let i = Int(marketID) &- Int(denseBase)
+            guard i >= 0 && i < denseSlots.count, denseSlots[i] >= 0 else { return nil }
+            return Int(denseSlots[i])
+        }
+        return bySlotID[marketID]
+    }
+
+    @inline(__always)
     private func target(_ marketID: Int32, sequence: UInt64, silentSlot: Int?) -> Int? {
-        guard let slot = bySlotID[marketID] else {
+        guard let slot = slot(of: marketID) else {
             if silentSlot == nil { stats.unknownMarketMessages += 1 }
             return nil
         }
         if let silentSlot { return slot == silentSlot ? slot : nil }
-        return sequence > markets[slot].skipThrough ? slot : nil
+        return sequence > withMarket(slot) { $0.skipThrough } ? slot : nil
     }
 
     /// `ts_event` of an order or trade message: the engine's receive time of the request, else
@@ -306,24 +336,32 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     }
 
     func addOrModify(_ o: ICEOrderFields, slot: Int, tsEvent: UInt64, sequence: UInt64, silent: Bool) {
-        let market = markets[slot]
+        withMarket(slot) { addOrModify(o, market: $0, tsEvent: tsEvent, sequence: sequence, silent: silent) }
+    }
+
+    private func addOrModify(_ o: ICEOrderFields, market: ICEMarket, tsEvent: UInt64, sequence: UInt64, silent: Bool) {
         guard o.isRFQ != UInt8(ascii: "Y") else { return }  // a request for quote is not an order
         let isBid = o.isBid
         let price = o.price &* market.priceFactor
-        let topBefore = silent ? .empty : market.pair(0)
+        let topBefore = silent || !schemas.contains(.mbp1) ? .empty : market.pair(0)
         let previous = market.upsert(orderID: o.orderID, isBid: isBid, price: price, quantity: o.quantity,
                                      isImplied: o.isImplied == UInt8(ascii: "Y"))
         guard !silent else { return }
         let action: Action = previous == nil ? .add : .modify
+        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) || schemas.contains(.mbo) else { return }
         let depthAfter = market.levelIndex(isBid: isBid, price: price)
-        let depthBefore = previous.map { market.levelIndex(isBid: $0.isBid, price: $0.price) } ?? depthAfter
+        var depthBefore = depthAfter
+        if let p = previous { depthBefore = market.levelIndex(isBid: p.isBid, price: p.price) }
         emitOrderEvent(market, action: action, isBid: isBid, price: price, size: o.quantity, orderID: o.orderID,
                        depth: min(depthAfter, depthBefore), tsEvent: tsEvent, sequence: sequence, topBefore: topBefore)
     }
 
     func delete(_ orderID: Int64, slot: Int, tsEvent: UInt64, sequence: UInt64, silent: Bool) {
-        let market = markets[slot]
-        let topBefore = silent ? .empty : market.pair(0)
+        withMarket(slot) { delete(orderID, market: $0, tsEvent: tsEvent, sequence: sequence, silent: silent) }
+    }
+
+    private func delete(_ orderID: Int64, market: ICEMarket, tsEvent: UInt64, sequence: UInt64, silent: Bool) {
+        let topBefore = silent || !schemas.contains(.mbp1) ? .empty : market.pair(0)
         guard let removed = market.remove(orderID: orderID) else {
             if !silent { stats.unknownOrderDeletes += 1 }
             return
@@ -618,8 +656,8 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: ts, event: clear, level: partial.pair(0)), slot: slot)
         }
         for (isBid, ladder) in [(true, market.bids), (false, market.asks)] {
-            for i in 0..<min(10, ladder.levels.count) {
-                let level = ladder.levels[i]
+            for i in 0..<min(10, ladder.count) {
+                let level = ladder.level(i)
                 let topBefore = partial.pair(0)
                 if isBid { partial.bids.insert(level, at: i + 1) } else { partial.asks.insert(level, at: i + 1) }
                 let event = BookEvent(price: level.price, size: level.size, action: .add, side: isBid ? .bid : .ask, flags: f,

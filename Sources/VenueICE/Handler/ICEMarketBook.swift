@@ -22,23 +22,32 @@ public struct ICEBookOrder: Sendable, Equatable {
 }
 
 /// The aggregated levels of one side, best first (bids descending, offers ascending): total
-/// quantity and order count per price. Found by binary search; the few dozen levels of a futures
-/// book make an array the fastest structure.
-public struct ICEPriceLadder: Sendable, Equatable {
+/// quantity and order count per price, found by binary search. A trivial struct over a buffer
+/// its owner frees (`release()`): no copy-on-write or reference counting per update. A futures
+/// book has a few dozen levels, so shifting on insert is cheaper than any tree.
+public struct ICEPriceLadder: @unchecked Sendable {
     public let isBid: Bool
-    public private(set) var levels: [PriceLevel] = []
+    @usableFromInline var base: UnsafeMutablePointer<PriceLevel>
+    @usableFromInline var capacity: Int
+    public private(set) var count = 0
 
     public init(isBid: Bool) {
         self.isBid = isBid
-        levels.reserveCapacity(64)
+        capacity = 64
+        base = .allocate(capacity: capacity)
     }
+
+    /// Frees the buffer (the owner's deinit).
+    func release() { base.deallocate() }
+
+    public var levels: [PriceLevel] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// Index of `price` or where it would go.
     @inlinable func search(_ price: Int64) -> (found: Bool, index: Int) {
-        var lo = 0, hi = levels.count
+        var lo = 0, hi = count
         while lo < hi {
             let mid = (lo &+ hi) >> 1
-            let p = levels[mid].price
+            let p = base[mid].price
             if p == price { return (true, mid) }
             if isBid ? p > price : p < price { lo = mid &+ 1 } else { hi = mid }
         }
@@ -50,11 +59,20 @@ public struct ICEPriceLadder: Sendable, Equatable {
     public mutating func add(price: Int64, quantity: Int32) -> Int {
         let (found, i) = search(price)
         if found {
-            levels[i].size &+= UInt32(clamping: quantity)
-            levels[i].orders &+= 1
-        } else {
-            levels.insert(PriceLevel(price: price, size: UInt32(clamping: quantity), orders: 1), at: i)
+            base[i].size &+= UInt32(clamping: quantity)
+            base[i].orders &+= 1
+            return i
         }
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<PriceLevel>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = bigger
+            capacity *= 2
+        }
+        (base + i + 1).moveInitialize(from: base + i, count: count - i)
+        (base + i).initialize(to: PriceLevel(price: price, size: UInt32(clamping: quantity), orders: 1))
+        count += 1
         return i
     }
 
@@ -63,18 +81,130 @@ public struct ICEPriceLadder: Sendable, Equatable {
     public mutating func remove(price: Int64, quantity: Int32) -> Int {
         let (found, i) = search(price)
         guard found else { return i }
-        if levels[i].orders <= 1 {
-            levels.remove(at: i)
+        if base[i].orders <= 1 {
+            (base + i).moveInitialize(from: base + i + 1, count: count - i - 1)
+            count -= 1
         } else {
-            levels[i].size &-= min(levels[i].size, UInt32(clamping: quantity))
-            levels[i].orders &-= 1
+            base[i].size &-= min(base[i].size, UInt32(clamping: quantity))
+            base[i].orders &-= 1
         }
         return i
     }
 
-    public mutating func clear() { levels.removeAll(keepingCapacity: true) }
+    public mutating func clear() { count = 0 }
 
-    @inlinable public func level(_ i: Int) -> PriceLevel { i < levels.count ? levels[i] : .empty }
+    @inlinable public func level(_ i: Int) -> PriceLevel { i < count ? base[i] : .empty }
+}
+
+/// Orders by OrderID: open addressing with linear probing and backward-shift deletion, the orders
+/// stored inline — no SipHash, no allocation or reference counting per order event. A trivial
+/// struct over buffers its owner frees (`release()`).
+struct OrderTable {
+    private var keys: UnsafeMutablePointer<Int64>
+    private var values: UnsafeMutablePointer<ICEBookOrder>
+    private var used: UnsafeMutablePointer<Bool>
+    private var mask: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 1024) {
+        var c = 16
+        while c < capacity * 2 { c <<= 1 }
+        mask = c - 1
+        keys = .allocate(capacity: c)
+        values = .allocate(capacity: c)
+        used = .allocate(capacity: c)
+        used.initialize(repeating: false, count: c)
+    }
+
+    func release() {
+        keys.deallocate()
+        values.deallocate()
+        used.deallocate()
+    }
+
+    @inline(__always) private func home(_ key: Int64) -> Int {
+        var z = UInt64(bitPattern: key) &* 0x9E37_79B9_7F4A_7C15
+        z ^= z >> 29
+        return Int(truncatingIfNeeded: z) & mask
+    }
+
+    @inline(__always) private func find(_ key: Int64) -> (found: Bool, slot: Int) {
+        var i = home(key)
+        while used[i] {
+            if keys[i] == key { return (true, i) }
+            i = (i &+ 1) & mask
+        }
+        return (false, i)
+    }
+
+    subscript(key: Int64) -> ICEBookOrder? {
+        let (found, i) = find(key)
+        return found ? values[i] : nil
+    }
+
+    /// Inserts or replaces; returns the previous value.
+    @discardableResult
+    mutating func update(_ value: ICEBookOrder, forKey key: Int64) -> ICEBookOrder? {
+        let (found, i) = find(key)
+        if found {
+            let old = values[i]
+            values[i] = value
+            return old
+        }
+        keys[i] = key
+        (values + i).initialize(to: value)
+        used[i] = true
+        count += 1
+        if count * 2 > mask { grow() }
+        return nil
+    }
+
+    mutating func remove(_ key: Int64) -> ICEBookOrder? {
+        let (found, start) = find(key)
+        guard found else { return nil }
+        let removed = values[start]
+        used[start] = false
+        count -= 1
+        // Backward-shift: move later entries of the probe run into the hole.
+        var hole = start
+        var i = (start &+ 1) & mask
+        while used[i] {
+            let h = home(keys[i])
+            // Move entry i into the hole when its home is not in (hole, i] (cyclically).
+            let inRange = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i)
+            if !inRange {
+                keys[hole] = keys[i]
+                values[hole] = values[i]
+                used[hole] = true
+                used[i] = false
+                hole = i
+            }
+            i = (i &+ 1) & mask
+        }
+        return removed
+    }
+
+    mutating func removeAll() {
+        used.update(repeating: false, count: mask + 1)
+        count = 0
+    }
+
+    var allValues: [ICEBookOrder] { (0...mask).filter { used[$0] }.map { values[$0] } }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values, oldUsed = used, oldSize = mask + 1
+        let size = oldSize * 2
+        mask = size - 1
+        keys = .allocate(capacity: size)
+        values = .allocate(capacity: size)
+        used = .allocate(capacity: size)
+        used.initialize(repeating: false, count: size)
+        count = 0
+        for i in 0..<oldSize where oldUsed[i] { update(oldValues[i], forKey: oldKeys[i]) }
+        oldKeys.deallocate()
+        oldValues.deallocate()
+        oldUsed.deallocate()
+    }
 }
 
 /// Everything the handler keeps for one market: the orders, the derived levels, status and statistics.
@@ -86,14 +216,14 @@ public final class ICEMarket: @unchecked Sendable {
     public let settleFactor: Int64
     /// Index of the market (the record stager's slot is `slot + 1`).
     public let slot: Int
-    public internal(set) var orders: [Int64: ICEBookOrder] = [:]
-    public internal(set) var bids = ICEPriceLadder(isBid: true)
-    public internal(set) var asks = ICEPriceLadder(isBid: false)
-    public internal(set) var isStale = false
-    public internal(set) var tradingStatus: UInt8 = 0
-    var nextPriority: UInt64 = 0
+    @exclusivity(unchecked) var table = OrderTable()
+    @exclusivity(unchecked) public private(set) var bids = ICEPriceLadder(isBid: true)
+    @exclusivity(unchecked) public private(set) var asks = ICEPriceLadder(isBid: false)
+    @exclusivity(unchecked) public internal(set) var isStale = false
+    @exclusivity(unchecked) public internal(set) var tradingStatus: UInt8 = 0
+    @exclusivity(unchecked) var nextPriority: UInt64 = 0
     /// Live messages up to this sequence number are already in the book (from a snapshot).
-    var skipThrough: UInt64 = 0
+    @exclusivity(unchecked) var skipThrough: UInt64 = 0
     // Statistics last published (wire units), so `J` emits only what changed.
     var volume: Int32 = -1
     var high: Int64 = .min
@@ -106,8 +236,18 @@ public final class ICEMarket: @unchecked Sendable {
         self.priceFactor = priceFactor
         self.settleFactor = settleFactor
         self.slot = slot
-        orders.reserveCapacity(1024)
     }
+
+    deinit {
+        table.release()
+        bids.release()
+        asks.release()
+    }
+
+    /// The resting orders by OrderID (a copy; tests and tools).
+    public var orders: [Int64: ICEBookOrder] { Dictionary(uniqueKeysWithValues: table.allValues.map { ($0.orderID, $0) }) }
+
+    public var orderCount: Int { table.count }
 
     public var instrumentID: UInt32 { UInt32(bitPattern: marketID) }
 
@@ -125,13 +265,13 @@ public final class ICEMarket: @unchecked Sendable {
 
     /// The orders of a side, best price first, then time priority (tests, truth comparison, snapshots).
     public func sortedOrders(isBid: Bool) -> [ICEBookOrder] {
-        orders.values.filter { $0.isBid == isBid }.sorted {
+        table.allValues.filter { $0.isBid == isBid }.sorted {
             $0.price != $1.price ? (isBid ? $0.price > $1.price : $0.price < $1.price) : $0.priority < $1.priority
         }
     }
 
     func clearBook() {
-        orders.removeAll(keepingCapacity: true)
+        table.removeAll()
         bids.clear()
         asks.clear()
         nextPriority = 0
@@ -140,7 +280,7 @@ public final class ICEMarket: @unchecked Sendable {
     /// Adds or overwrites an order (`E`, `D`); returns the previous version when it existed.
     @discardableResult
     func upsert(orderID: Int64, isBid: Bool, price: Int64, quantity: Int32, isImplied: Bool) -> ICEBookOrder? {
-        let previous = orders[orderID]
+        let previous = table[orderID]
         var priority: UInt64
         if let p = previous {
             if p.isBid { bids.remove(price: p.price, quantity: p.quantity) } else { asks.remove(price: p.price, quantity: p.quantity) }
@@ -155,20 +295,21 @@ public final class ICEMarket: @unchecked Sendable {
             priority = nextPriority
             nextPriority &+= 1
         }
-        orders[orderID] = ICEBookOrder(orderID: orderID, isBid: isBid, price: price, quantity: quantity, isImplied: isImplied, priority: priority)
+        table.update(ICEBookOrder(orderID: orderID, isBid: isBid, price: price, quantity: quantity, isImplied: isImplied, priority: priority),
+                     forKey: orderID)
         if isBid { bids.add(price: price, quantity: quantity) } else { asks.add(price: price, quantity: quantity) }
         return previous
     }
 
     /// Removes an order (`F`); nil when unknown.
     func remove(orderID: Int64) -> ICEBookOrder? {
-        guard let o = orders.removeValue(forKey: orderID) else { return nil }
+        guard let o = table.remove(orderID) else { return nil }
         if o.isBid { bids.remove(price: o.price, quantity: o.quantity) } else { asks.remove(price: o.price, quantity: o.quantity) }
         return o
     }
 
     /// The level index of `price` on a side (10 or more: outside the MBP-10 view).
-    func levelIndex(isBid: Bool, price: Int64) -> Int {
-        (isBid ? bids : asks).search(price).index
+    @inline(__always) func levelIndex(isBid: Bool, price: Int64) -> Int {
+        isBid ? bids.search(price).index : asks.search(price).index
     }
 }

@@ -23,7 +23,6 @@ extension ICEMessageBody {
     }
 }
 
-@inlinable func ascii(_ c: Character) -> UInt8 { c.asciiValue! }
 
 /// `E` Add Or Modify Order (body 58) and `D` Market Snapshot Order (body 41) share their first 37 bytes.
 public struct ICEOrderFields: Sendable, Equatable {
@@ -31,15 +30,15 @@ public struct ICEOrderFields: Sendable, Equatable {
     public var orderID: Int64 = 0
     public var orderSequenceID: Int16 = 0
     /// `1` bid, `2` offer.
-    public var side: UInt8 = ascii("1")
+    public var side: UInt8 = UInt8(ascii: "1")
     public var price: Int64 = 0
     public var quantity: Int32 = 0
-    public var isImplied: UInt8 = ascii("N")
-    public var isRFQ: UInt8 = ascii("N")
+    public var isImplied: UInt8 = UInt8(ascii: "N")
+    public var isRFQ: UInt8 = UInt8(ascii: "N")
     public var orderEntryDateTimeMs: Int64 = 0
     public init() {}
 
-    var isBid: Bool { side == ascii("1") }
+    var isBid: Bool { side == UInt8(ascii: "1") }
 
     init(_ r: BigEndian, count: Int) {
         marketID = r.i32(0)
@@ -67,7 +66,7 @@ public struct ICEOrderFields: Sendable, Equatable {
 }
 
 public struct ICEAddOrModifyOrder: ICEMessageBody {
-    public static let type = ascii("E")
+    public static let type = UInt8(ascii: "E")
     public static let bodyLength = 58
     public static let minimumLength = 28
     public static let isModifyOrder: UInt8 = 0x80
@@ -98,7 +97,7 @@ public struct ICEAddOrModifyOrder: ICEMessageBody {
 }
 
 public struct ICESnapshotOrder: ICEMessageBody {
-    public static let type = ascii("D")
+    public static let type = UInt8(ascii: "D")
     public static let bodyLength = 41
     public static let minimumLength = 28
     public var order = ICEOrderFields()
@@ -119,7 +118,7 @@ public struct ICESnapshotOrder: ICEMessageBody {
 }
 
 public struct ICEDeleteOrder: ICEMessageBody {
-    public static let type = ascii("F")
+    public static let type = UInt8(ascii: "F")
     public static let bodyLength = 32
     public static let minimumLength = 12
     public var marketID: Int32 = 0
@@ -149,23 +148,23 @@ public struct ICEDeleteOrder: ICEMessageBody {
 }
 
 public struct ICETrade: ICEMessageBody {
-    public static let type = ascii("G")
+    public static let type = UInt8(ascii: "G")
     public static let bodyLength = 54
     public static let minimumLength = 25
     public var marketID: Int32 = 0
     public var tradeID: Int64 = 0
-    public var isSystemPricedLeg: UInt8 = ascii("N")
+    public var isSystemPricedLeg: UInt8 = UInt8(ascii: "N")
     public var price: Int64 = 0
     public var quantity: Int32 = 0
-    public var oldOffMarketTradeType: UInt8 = ascii(" ")
+    public var oldOffMarketTradeType: UInt8 = UInt8(ascii: " ")
     public var transactDateTimeMs: Int64 = 0
-    public var systemPricedLegType: UInt8 = ascii(" ")
-    public var isImpliedSpreadAtMarketOpen: UInt8 = ascii("N")
-    public var isAdjustedTrade: UInt8 = ascii("N")
+    public var systemPricedLegType: UInt8 = UInt8(ascii: " ")
+    public var isImpliedSpreadAtMarketOpen: UInt8 = UInt8(ascii: "N")
+    public var isAdjustedTrade: UInt8 = UInt8(ascii: "N")
     /// ` ` none, `1` buy, `2` sell.
-    public var aggressorSide: UInt8 = ascii(" ")
+    public var aggressorSide: UInt8 = UInt8(ascii: " ")
     public var tradeFlags: UInt8 = 0
-    public var offMarketTradeType: [UInt8] = [ascii(" "), 0, 0]
+    public var offMarketTradeType = Alpha3(UInt8(ascii: " "), 0, 0)
     public var sequenceWithinMillis: Int32 = 0
     public var requestReceivedNs: Int64 = 0
     public init() {}
@@ -187,7 +186,7 @@ public struct ICETrade: ICEMessageBody {
             aggressorSide = r.u8(37)
             tradeFlags = r.u8(38)
         }
-        if body.count >= 42 { offMarketTradeType = [r.u8(39), r.u8(40), r.u8(41)] }
+        if body.count >= 42 { offMarketTradeType = Alpha3(r.u8(39), r.u8(40), r.u8(41)) }
         if body.count >= 46 { sequenceWithinMillis = r.i32(42) }
         if body.count >= 54 { requestReceivedNs = r.i64(46) }
     }
@@ -205,19 +204,21 @@ public struct ICETrade: ICEMessageBody {
         w.u8(isAdjustedTrade)
         w.u8(aggressorSide)
         w.u8(tradeFlags)
-        w.alpha(offMarketTradeType, width: 3)
+        w.u8(offMarketTradeType.a)
+        w.u8(offMarketTradeType.b)
+        w.u8(offMarketTradeType.c)
         w.i32(sequenceWithinMillis)
         w.i64(requestReceivedNs)
     }
 }
 
 public struct ICEMarketSnapshot: ICEMessageBody {
-    public static let type = ascii("C")
+    public static let type = UInt8(ascii: "C")
     public static let bodyLength = 133
     public static let minimumLength = 103
     public var marketID: Int32 = 0
     public var marketType: Int16 = 0
-    public var tradingStatus: UInt8 = ascii("O")
+    public var tradingStatus: UInt8 = UInt8(ascii: "O")
     public var volume: Int32 = 0
     public var blockVolume: Int32 = 0
     public var efsVolume: Int32 = 0
@@ -236,9 +237,9 @@ public struct ICEMarketSnapshot: ICEMessageBody {
     public var lastMessageSequenceID: Int32 = 0
     /// `YYYYMMDD`, 0 when absent.
     public var openInterestDate: UInt32 = 0
-    public var isSettlePriceOfficial: UInt8 = ascii("N")
+    public var isSettlePriceOfficial: UInt8 = UInt8(ascii: "N")
     public var settlementPrice: Int64 = 0
-    public var hasPreviousDaySettlementPrice: UInt8 = ascii("N")
+    public var hasPreviousDaySettlementPrice: UInt8 = UInt8(ascii: "N")
     public var previousDaySettlementPrice: Int64 = 0
     public init() {}
 
@@ -295,11 +296,11 @@ public struct ICEMarketSnapshot: ICEMessageBody {
 }
 
 public struct ICEMarketStateChange: ICEMessageBody {
-    public static let type = ascii("K")
+    public static let type = UInt8(ascii: "K")
     public static let bodyLength = 13
     public static let minimumLength = 5
     public var marketID: Int32 = 0
-    public var tradingStatus: UInt8 = ascii("O")
+    public var tradingStatus: UInt8 = UInt8(ascii: "O")
     public var messageDateTimeMs: Int64 = 0
     public init() {}
 
@@ -319,7 +320,7 @@ public struct ICEMarketStateChange: ICEMessageBody {
 }
 
 public struct ICEMarketStatistics: ICEMessageBody {
-    public static let type = ascii("J")
+    public static let type = UInt8(ascii: "J")
     public static let bodyLength = 52
     public static let minimumLength = 44
     public var marketID: Int32 = 0
@@ -377,7 +378,7 @@ public struct ICEOpenOrClosePrice: Sendable, Equatable {
 }
 
 public struct ICEOpenPrice: ICEMessageBody {
-    public static let type = ascii("N")
+    public static let type = UInt8(ascii: "N")
     public static let bodyLength = 20
     public static let minimumLength = 12
     public var fields = ICEOpenOrClosePrice()
@@ -387,7 +388,7 @@ public struct ICEOpenPrice: ICEMessageBody {
 }
 
 public struct ICEClosePrice: ICEMessageBody {
-    public static let type = ascii("c")
+    public static let type = UInt8(ascii: "c")
     public static let bodyLength = 20
     public static let minimumLength = 12
     public var fields = ICEOpenOrClosePrice()
@@ -397,13 +398,13 @@ public struct ICEClosePrice: ICEMessageBody {
 }
 
 public struct ICESettlementPrice: ICEMessageBody {
-    public static let type = ascii("O")
+    public static let type = UInt8(ascii: "O")
     public static let bodyLength = 37
     public static let minimumLength = 21
     public var marketID: Int32 = 0
     public var settlementPriceWithDealPricePrecision: Int64 = 0
     public var messageDateTimeMs: Int64 = 0
-    public var isOfficial: UInt8 = ascii("N")
+    public var isOfficial: UInt8 = UInt8(ascii: "N")
     public var valuationDateTimeMs: Int64 = 0
     public var settlementPrice: Int64 = 0
     public init() {}
@@ -430,7 +431,7 @@ public struct ICESettlementPrice: ICEMessageBody {
 }
 
 public struct ICEOpenInterest: ICEMessageBody {
-    public static let type = ascii("M")
+    public static let type = UInt8(ascii: "M")
     public static let bodyLength = 30
     public static let minimumLength = 12
     public var marketID: Int32 = 0
@@ -461,16 +462,16 @@ public struct ICEOpenInterest: ICEMessageBody {
 }
 
 public struct ICEBundleMarker: ICEMessageBody {
-    public static let type = ascii("T")
+    public static let type = UInt8(ascii: "T")
     public static let bodyLength = 10
     public static let minimumLength = 1
     /// `S` start, `E` end.
-    public var startOrEnd: UInt8 = ascii("S")
+    public var startOrEnd: UInt8 = UInt8(ascii: "S")
     public var tradeTransactionID: Int64 = 0
-    public var isTransactionEnd: UInt8 = ascii(" ")
+    public var isTransactionEnd: UInt8 = UInt8(ascii: " ")
     public init() {}
 
-    public var isStart: Bool { startOrEnd == ascii("S") }
+    public var isStart: Bool { startOrEnd == UInt8(ascii: "S") }
 
     public init?(body: UnsafeRawBufferPointer) {
         guard body.count >= Self.minimumLength else { return nil }
@@ -490,7 +491,7 @@ public struct ICEBundleMarker: ICEMessageBody {
 /// The price-level messages' common fields (`m`, `t`, `s`: 26 bytes).
 public struct ICEPriceLevelFields: Sendable, Equatable {
     public var marketID: Int32 = 0
-    public var side: UInt8 = ascii("1")
+    public var side: UInt8 = UInt8(ascii: "1")
     /// 1 = best.
     public var position: Int8 = 1
     public var price: Int64 = 0
@@ -524,7 +525,7 @@ public struct ICEPriceLevelFields: Sendable, Equatable {
 }
 
 public struct ICESnapshotPriceLevel: ICEMessageBody {
-    public static let type = ascii("m")
+    public static let type = UInt8(ascii: "m")
     public static let bodyLength = 26
     public static let minimumLength = 26
     public var level = ICEPriceLevelFields()
@@ -544,7 +545,7 @@ public struct ICEPriceLevelUpdate: Sendable, Equatable {
 }
 
 public struct ICEAddPriceLevel: ICEMessageBody {
-    public static let type = ascii("t")
+    public static let type = UInt8(ascii: "t")
     public static let bodyLength = 34
     public static let minimumLength = 26
     public var update = ICEPriceLevelUpdate()
@@ -562,7 +563,7 @@ public struct ICEAddPriceLevel: ICEMessageBody {
 }
 
 public struct ICEChangePriceLevel: ICEMessageBody {
-    public static let type = ascii("s")
+    public static let type = UInt8(ascii: "s")
     public static let bodyLength = 34
     public static let minimumLength = 26
     public var update = ICEPriceLevelUpdate()
@@ -578,11 +579,11 @@ public struct ICEChangePriceLevel: ICEMessageBody {
 }
 
 public struct ICEDeletePriceLevel: ICEMessageBody {
-    public static let type = ascii("r")
+    public static let type = UInt8(ascii: "r")
     public static let bodyLength = 14
     public static let minimumLength = 6
     public var marketID: Int32 = 0
-    public var side: UInt8 = ascii("1")
+    public var side: UInt8 = UInt8(ascii: "1")
     public var position: Int8 = 1
     public var timestampNs: Int64 = 0
     public init() {}
@@ -679,7 +680,7 @@ public enum ICEMessage: Sendable, Equatable {
 /// `YYYY-MM-DD` Alpha[10] dates as `YYYYMMDD` integers.
 public enum ICEDate {
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        guard bytes.count >= 10, bytes[4] == ascii("-"), bytes[7] == ascii("-") else { return 0 }
+        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return 0 }
         var value: UInt32 = 0
         for i in [0, 1, 2, 3, 5, 6, 8, 9] {
             let d = bytes[i] &- 0x30
@@ -694,5 +695,15 @@ public enum ICEDate {
         let s = String(yyyymmdd)
         guard s.count == 8 else { return [] }
         return Array((s.prefix(4) + "-" + s.dropFirst(4).prefix(2) + "-" + s.suffix(2)).utf8)
+    }
+}
+
+/// A 3-character Alpha field held inline (no array on the decode path).
+public struct Alpha3: Sendable, Equatable {
+    public var a: UInt8, b: UInt8, c: UInt8
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8) {
+        self.a = a
+        self.b = b
+        self.c = c
     }
 }

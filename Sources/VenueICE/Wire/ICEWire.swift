@@ -94,6 +94,19 @@ public struct ICEPacketView {
     /// Bytes after the last message (ignored, counted).
     public let trailingBytes: Int
 
+    /// A datagram that `validate` already accepted (a held or queued copy): only the header is read.
+    @inlinable public init(validated bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        header = ICEPacketHeader.read(bytes)!
+        trailingBytes = 0
+    }
+
+    @usableFromInline init(bytes: UnsafeRawBufferPointer, header: ICEPacketHeader, trailingBytes: Int) {
+        self.bytes = bytes
+        self.header = header
+        self.trailingBytes = trailingBytes
+    }
+
     /// Checks the header and that all NumOfMsgs messages fit.
     public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<ICEPacketView, ICEMalformed> {
         guard let header = ICEPacketHeader.read(bytes) else { return .failure(.shortHeader) }

@@ -49,6 +49,12 @@ enum ICEBenchmarks {
             }
         }
         floor()
+        if let n = ProcessInfo.processInfo.environment["CFEED_PROFILE_ICE"].flatMap(Int.init) {
+            // Profiling mode: only the handler, n times (for perf).
+            for _ in 0..<n { sink &+= Int64(runHandler([.mbo, .trades])) }
+            print("profiled \(n) runs of \(Int(floorEvents) / 2) order events")
+            return
+        }
         // Order events: the E and F messages of the packets the handler processes (one line's worth).
         let events = Int(floorEvents) / 2
         let mbo = harness.measure({ sink &+= Int64(runHandler([.mbo, .trades])) }, baseline: floor)
