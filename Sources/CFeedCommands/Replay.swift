@@ -159,15 +159,8 @@ public struct Replay: ParsableCommand {
     func replayCME<W: RecordWriter>(_ reader: PcapReader, schemas: SchemaSelection, symbols: Set<String>?,
                                     writer: W) throws -> ReplaySummary {
         let addresses = CMEChannelAddresses(configured: try loadCMEChannel(config))
-        var pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
-        // Definitions are always built (they are few): symbols, filters and DBN mappings need them.
-        // An archive also keeps the notices, so that it knows its own gaps and stale periods.
-        var built = schemas.union(.definition)
-        let recorder = try archiveOptions.recorder(venue: "cme", dataset: CMEMapping.dataset)
-        if let recorder {
-            built.formUnion(.system)
-            pipeline.tee = recorder.ring
-        }
+        let (pipeline, built, recorder) = try prepareOutput(writer: writer, schemas: schemas, symbols: symbols,
+                                                            venue: "cme", dataset: CMEMapping.dataset)
         let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: built), sink: pipeline)
         let counts = try replayLoop(reader, feeds: CMEFeed.allCases.count, recorder: recorder,
                                     route: { addresses.route($0).map { ($0.feed.rawValue, $0.line) } },
@@ -181,13 +174,8 @@ public struct Replay: ParsableCommand {
     func replayICE<W: RecordWriter>(_ reader: PcapReader, reference: ICEReferenceData, schemas: SchemaSelection,
                                     symbols: Set<String>?, writer: W) throws -> ReplaySummary {
         let addresses = ICEChannelAddresses(configured: try loadChannel(config, venue: "ice"))
-        var pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
-        var built = schemas.union(.definition)
-        let recorder = try archiveOptions.recorder(venue: "ice", dataset: ICEMapping.dataset)
-        if let recorder {
-            built.formUnion(.system)
-            pipeline.tee = recorder.ring
-        }
+        let (pipeline, built, recorder) = try prepareOutput(writer: writer, schemas: schemas, symbols: symbols,
+                                                            venue: "ice", dataset: ICEMapping.dataset)
         let handler = ICEChannelHandler(reference: reference, configuration: ICEChannelConfiguration(schemas: built), sink: pipeline)
         let counts = try replayLoop(reader, feeds: ICEFeed.allCases.count, recorder: recorder,
                                     route: { addresses.route($0).map { ($0.feed.rawValue, $0.line) } },
@@ -196,6 +184,21 @@ public struct Replay: ParsableCommand {
         try finishOutput(recorder: recorder, writer: &handler.sink.writer, summary: handler.sink.summary)
         return ReplaySummary(capture: file, reader: reader, counts: counts, ice: handler, output: handler.sink.summary,
                              seenSymbols: handler.sink.seenSymbols)
+    }
+
+    /// The output pipeline, the schemas the handler must build, and the archive recorder (`--archive`).
+    /// Definitions are always built (they are few): symbols, filters and DBN mappings need them. An
+    /// archive also keeps the notices, so that it knows its own gaps and stale periods.
+    func prepareOutput<W: RecordWriter>(writer: W, schemas: SchemaSelection, symbols: Set<String>?, venue: String,
+                                        dataset: String) throws -> (OutputPipeline<W>, SchemaSelection, RingRecorder?) {
+        var pipeline = OutputPipeline(writer: writer, schemas: schemas, symbols: symbols)
+        var built = schemas.union(.definition)
+        let recorder = try archiveOptions.recorder(venue: venue, dataset: dataset)
+        if let recorder {
+            built.formUnion(.system)
+            pipeline.tee = recorder.ring
+        }
+        return (pipeline, built, recorder)
     }
 
     /// What the replay loop saw, per feed index and line.

@@ -15,16 +15,7 @@ enum CMEBenchmarks {
         let simulation = CMESimulator.run(config)
         // Incremental packets of both lines, in arrival order (the B copies are arbitrated away).
         let incremental = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .incremental }
-        var flat: [UInt8] = []
-        var lengths: [UInt32] = []
-        var lines: [Int] = []
-        var stamps: [UInt64] = []
-        for d in incremental {
-            flat += d.payload
-            lengths.append(UInt32(d.payload.count))
-            lines.append(d.line)
-            stamps.append(d.tsRecv)
-        }
+        let tape = PacketTape(incremental)
         let definitions = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .definition }.prefix(3)
         var floorEntries: UInt64 = 0
         var sink: Int64 = 0
@@ -32,24 +23,12 @@ enum CMEBenchmarks {
         func runHandler(_ schemas: SchemaSelection) -> Int {
             let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: schemas), sink: CountingSink())
             for d in definitions { d.payload.withUnsafeBytes { handler.receive($0, feed: .definition, line: 0, tsRecv: 0) } }
-            flat.withUnsafeBytes { all in
-                var offset = 0
-                for i in 0..<lengths.count {
-                    let n = Int(lengths[i])
-                    handler.receive(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]), feed: .incremental,
-                                    line: lines[i], tsRecv: stamps[i])
-                    offset += n
-                }
-            }
+            tape.forEach { payload, line, ts in handler.receive(payload, feed: .incremental, line: line, tsRecv: ts) }
             handler.finish()
             return handler.sink.total
         }
         let floor = {
-            flat.withUnsafeBytes { all in
-                lengths.withUnsafeBufferPointer { l in
-                    sink &+= cb_walk_mdp3(all.baseAddress!.assumingMemoryBound(to: UInt8.self), l.baseAddress!, l.count, &floorEntries)
-                }
-            }
+            sink &+= tape.walk { cb_walk_mdp3($0, $1, $2, &floorEntries) }
         }
         floor()
         if let n = ProcessInfo.processInfo.environment["CFEED_PROFILE_CME"].flatMap(Int.init) {

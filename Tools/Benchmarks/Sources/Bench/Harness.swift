@@ -54,3 +54,42 @@ struct Harness {
         }
     }
 }
+
+import ExchangeSim
+
+/// Captured datagrams held in one flat buffer, for the handler benchmarks: the handler and the C
+/// parse floor read the same bytes.
+struct PacketTape {
+    var flat: [UInt8] = []
+    var lengths: [UInt32] = []
+    var lines: [Int] = []
+    var stamps: [UInt64] = []
+
+    init(_ datagrams: [SimDatagram]) {
+        for d in datagrams {
+            flat += d.payload
+            lengths.append(UInt32(d.payload.count))
+            lines.append(d.line)
+            stamps.append(d.tsRecv)
+        }
+    }
+
+    /// Calls `body` with each datagram, its line and ts_recv, in order.
+    func forEach(_ body: (UnsafeRawBufferPointer, Int, UInt64) -> Void) {
+        flat.withUnsafeBytes { all in
+            var offset = 0
+            for i in 0..<lengths.count {
+                let n = Int(lengths[i])
+                body(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]), lines[i], stamps[i])
+                offset += n
+            }
+        }
+    }
+
+    /// Runs a C walk over the whole tape (bytes, lengths, count).
+    func walk(_ c: (UnsafePointer<UInt8>, UnsafePointer<UInt32>, Int) -> Int64) -> Int64 {
+        flat.withUnsafeBytes { all in
+            lengths.withUnsafeBufferPointer { l in c(all.baseAddress!.assumingMemoryBound(to: UInt8.self), l.baseAddress!, l.count) }
+        }
+    }
+}

@@ -15,38 +15,18 @@ enum ICEBenchmarks {
         let simulation = ICESimulator.run(config)
         // Live packets of both lines, in arrival order (the B copies are arbitrated away).
         let live = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .live }
-        var flat: [UInt8] = []
-        var lengths: [UInt32] = []
-        var lines: [Int] = []
-        var stamps: [UInt64] = []
-        for d in live {
-            flat += d.payload
-            lengths.append(UInt32(d.payload.count))
-            lines.append(d.line)
-            stamps.append(d.tsRecv)
-        }
+        let tape = PacketTape(live)
         var floorEvents: UInt64 = 0
         var sink: Int64 = 0
         func runHandler(_ schemas: SchemaSelection) -> Int {
             let handler = ICEChannelHandler(reference: simulation.reference, configuration: ICEChannelConfiguration(schemas: schemas),
                                             sink: CountingSink())
-            flat.withUnsafeBytes { all in
-                var offset = 0
-                for i in 0..<lengths.count {
-                    let n = Int(lengths[i])
-                    handler.receive(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]), feed: .live, line: lines[i], tsRecv: stamps[i])
-                    offset += n
-                }
-            }
+            tape.forEach { payload, line, ts in handler.receive(payload, feed: .live, line: line, tsRecv: ts) }
             handler.finish()
             return handler.sink.total
         }
         let floor = {
-            flat.withUnsafeBytes { all in
-                lengths.withUnsafeBufferPointer { l in
-                    sink &+= cb_walk_impact(all.baseAddress!.assumingMemoryBound(to: UInt8.self), l.baseAddress!, l.count, &floorEvents)
-                }
-            }
+            sink &+= tape.walk { cb_walk_impact($0, $1, $2, &floorEvents) }
         }
         floor()
         if let n = ProcessInfo.processInfo.environment["CFEED_PROFILE_ICE"].flatMap(Int.init) {
