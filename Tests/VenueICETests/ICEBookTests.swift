@@ -1,4 +1,5 @@
 import ExchangeSim
+import TickFormat
 import Testing
 @testable import VenueICE
 
@@ -44,5 +45,15 @@ import Testing
         #expect(bids.levels.map(\.price) == [101, 100, 99])
         for p in 0..<200 { bids.add(price: Int64(1000 + p), quantity: 1) }  // grows past its first buffer
         #expect(bids.count == 203 && bids.level(0).price == 1199)
+    }
+}
+
+@Suite struct ICEMappingTests {
+    /// Found by the mutation test in release: a mutated OpenInterestDate of 9999-99-99 overflowed.
+    @Test func datesOffTheWireNeverOverflow() {
+        #expect(ICEMapping.midnight(20_270_104) == 1_799_020_800_000_000_000)
+        for date in [99_999_999, 0, 19_691_231, 22_010_101, 20_271_301, 20_270_100, UInt32.max] as [UInt32] {
+            #expect(ICEMapping.midnight(date) == undefTimestamp)
+        }
     }
 }

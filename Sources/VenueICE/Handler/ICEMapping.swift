@@ -52,7 +52,10 @@ public enum ICEMapping {
     /// `YYYYMMDD` → midnight UTC in ns (`undefTimestamp` for 0).
     public static func midnight(_ yyyymmdd: UInt32) -> UInt64 {
         guard yyyymmdd > 0 else { return undefTimestamp }
-        let days = Timestamps.daysSinceEpoch(year: Int64(yyyymmdd / 10_000), month: Int64(yyyymmdd / 100 % 100), day: Int64(yyyymmdd % 100))
+        let year = yyyymmdd / 10_000, month = yyyymmdd / 100 % 100, day = yyyymmdd % 100
+        // A date off the wire may be anything: only real calendar dates from 1970 to 2200 map.
+        guard (1970...2200).contains(year), (1...12).contains(month), (1...31).contains(day) else { return undefTimestamp }
+        let days = Timestamps.daysSinceEpoch(year: Int64(year), month: Int64(month), day: Int64(day))
         return days >= 0 ? UInt64(days) * 86_400_000_000_000 : undefTimestamp
     }
 
