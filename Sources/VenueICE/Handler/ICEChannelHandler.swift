@@ -140,6 +140,11 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     /// One datagram of `feed` from `line` (0 = A, 1 = B), received at `tsRecv`.
     public func receive(_ payload: UnsafeRawBufferPointer, feed: ICEFeed, line: Int, tsRecv: UInt64) {
         if !definitionsSent { sendDefinitions(tsRecv: tsRecv) }
+        // The other line's copy of messages already processed: count it, skip validation.
+        if feed == .live, let header = ICEPacketHeader.read(payload), !header.isHeartbeat, header.session == session,
+           live.isOldDuplicate(sequence: UInt64(header.sequence), count: Int(header.count)) {
+            return live.countDuplicate(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv)
+        }
         let view: ICEPacketView
         switch ICEPacketView.validate(payload) {
         case .success(let v): view = v

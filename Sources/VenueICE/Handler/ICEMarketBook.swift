@@ -142,6 +142,20 @@ struct OrderTable {
         return found ? values[i] : nil
     }
 
+    /// The value slot of `key`, inserted (uninitialized contents) when absent: one probe for an
+    /// add-or-overwrite. Write the slot before the next call.
+    @inline(__always)
+    mutating func slot(for key: Int64) -> (value: UnsafeMutablePointer<ICEBookOrder>, existed: Bool) {
+        if (count + 1) * 2 > mask { grow() }
+        let (found, i) = find(key)
+        if !found {
+            keys[i] = key
+            used[i] = true
+            count += 1
+        }
+        return (values + i, found)
+    }
+
     /// Inserts or replaces; returns the previous value.
     @discardableResult
     mutating func update(_ value: ICEBookOrder, forKey key: Int64) -> ICEBookOrder? {
@@ -280,7 +294,8 @@ public final class ICEMarket: @unchecked Sendable {
     /// Adds or overwrites an order (`E`, `D`); returns the previous version when it existed.
     @discardableResult
     func upsert(orderID: Int64, isBid: Bool, price: Int64, quantity: Int32, isImplied: Bool) -> ICEBookOrder? {
-        let previous = table[orderID]
+        let (slot, existed) = table.slot(for: orderID)
+        let previous: ICEBookOrder? = existed ? slot.pointee : nil
         var priority: UInt64
         if let p = previous {
             if p.isBid { bids.remove(price: p.price, quantity: p.quantity) } else { asks.remove(price: p.price, quantity: p.quantity) }
@@ -295,8 +310,7 @@ public final class ICEMarket: @unchecked Sendable {
             priority = nextPriority
             nextPriority &+= 1
         }
-        table.update(ICEBookOrder(orderID: orderID, isBid: isBid, price: price, quantity: quantity, isImplied: isImplied, priority: priority),
-                     forKey: orderID)
+        slot.initialize(to: ICEBookOrder(orderID: orderID, isBid: isBid, price: price, quantity: quantity, isImplied: isImplied, priority: priority))
         if isBid { bids.add(price: price, quantity: quantity) } else { asks.add(price: price, quantity: quantity) }
         return previous
     }
