@@ -258,7 +258,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         case ICEMarketStateChange.type:
             guard let m = ICEMarketStateChange(body: body) else { return malformed() }
             guard let slot = target(m.marketID, sequence: sequence, silentSlot: silentSlot) else { return }
-            markets[slot].tradingStatus = m.tradingStatus
+            withMarket(slot) { $0.tradingStatus = m.tradingStatus }
             if !silent { status(slot: slot, tradingStatus: m.tradingStatus, tsEvent: ICEMapping.ns(ms: m.messageDateTimeMs), sequence: sequence) }
         case ICEMarketStatistics.type:
             guard let m = ICEMarketStatistics(body: body) else { return malformed() }
@@ -268,8 +268,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             guard body.count >= ICEOpenPrice.minimumLength, let m = type == ICEOpenPrice.type ? ICEOpenPrice(body: body)?.fields : ICEClosePrice(body: body)?.fields
             else { return malformed() }
             guard let slot = target(m.marketID, sequence: sequence, silentSlot: silentSlot), !silent else { return }
-            let market = markets[slot]
-            stat(slot: slot, type: type == ICEOpenPrice.type ? .openingPrice : .closePrice, price: m.price &* market.priceFactor,
+            stat(slot: slot, type: type == ICEOpenPrice.type ? .openingPrice : .closePrice, price: m.price &* withMarket(slot) { $0.priceFactor },
                  tsEvent: ICEMapping.ns(ms: m.messageDateTimeMs), sequence: sequence)
         case ICESettlementPrice.type:
             guard let m = ICESettlementPrice(body: body) else { return malformed() }
@@ -349,14 +348,10 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         let isBid = o.isBid
         let price = o.price &* market.priceFactor
         let topBefore = silent || !schemas.contains(.mbp1) ? .empty : market.pair(0)
-        let previous = market.upsert(orderID: o.orderID, isBid: isBid, price: price, quantity: o.quantity,
-                                     isImplied: o.isImplied == UInt8(ascii: "Y"))
+        let (previous, depthAfter, depthBefore) = market.upsert(orderID: o.orderID, isBid: isBid, price: price, quantity: o.quantity,
+                                                                isImplied: o.isImplied == UInt8(ascii: "Y"))
         guard !silent else { return }
         let action: Action = previous == nil ? .add : .modify
-        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) || schemas.contains(.mbo) else { return }
-        let depthAfter = market.levelIndex(isBid: isBid, price: price)
-        var depthBefore = depthAfter
-        if let p = previous { depthBefore = market.levelIndex(isBid: p.isBid, price: p.price) }
         emitOrderEvent(market, action: action, isBid: isBid, price: price, size: o.quantity, orderID: o.orderID,
                        depth: min(depthAfter, depthBefore), tsEvent: tsEvent, sequence: sequence, topBefore: topBefore)
     }
@@ -367,12 +362,11 @@ public final class ICEChannelHandler<Sink: RecordSink> {
 
     private func delete(_ orderID: Int64, market: ICEMarket, tsEvent: UInt64, sequence: UInt64, silent: Bool) {
         let topBefore = silent || !schemas.contains(.mbp1) ? .empty : market.pair(0)
-        guard let removed = market.remove(orderID: orderID) else {
+        guard let (removed, depth) = market.remove(orderID: orderID) else {
             if !silent { stats.unknownOrderDeletes += 1 }
             return
         }
         guard !silent else { return }
-        let depth = market.levelIndex(isBid: removed.isBid, price: removed.price)
         emitOrderEvent(market, action: .cancel, isBid: removed.isBid, price: removed.price, size: removed.quantity,
                        orderID: orderID, depth: depth, tsEvent: tsEvent, sequence: sequence, topBefore: topBefore)
     }
@@ -405,7 +399,10 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     }
 
     func trade(_ m: ICETrade, slot: Int, sequence: UInt64) {
-        let market = markets[slot]
+        withMarket(slot) { trade(m, market: $0, sequence: sequence) }
+    }
+
+    private func trade(_ m: ICETrade, market: ICEMarket, sequence: UInt64) {
         let price = m.price &* market.priceFactor
         let side = ICEMapping.aggressor(m.aggressorSide)
         let tsEvent = eventTime(m.requestReceivedNs, 0, m.transactDateTimeMs)
@@ -445,7 +442,10 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     }
 
     func statistics(_ m: ICEMarketStatistics, slot: Int, sequence: UInt64) {
-        let market = markets[slot]
+        withMarket(slot) { statistics(m, market: $0, slot: slot, sequence: sequence) }
+    }
+
+    private func statistics(_ m: ICEMarketStatistics, market: ICEMarket, slot: Int, sequence: UInt64) {
         let ts = ICEMapping.ns(ms: m.messageDateTimeMs)
         if m.high != market.high { market.high = m.high; stat(slot: slot, type: .tradingSessionHighPrice, price: m.high &* market.priceFactor, tsEvent: ts, sequence: sequence) }
         if m.low != market.low { market.low = m.low; stat(slot: slot, type: .tradingSessionLowPrice, price: m.low &* market.priceFactor, tsEvent: ts, sequence: sequence) }
@@ -456,7 +456,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     func stat(slot: Int, type: StatType, price: Int64 = undefPrice, quantity: Int64 = undefStatQuantity, tsEvent: UInt64,
               sequence: UInt64, tsRef: UInt64 = undefTimestamp, flags: UInt8 = 0) {
         guard schemas.contains(.statistics) else { return }
-        stager.stage(StatMsg(publisherID: publisherID, instrumentID: markets[slot].instrumentID, tsEvent: tsEvent, tsRecv: currentTsRecv,
+        stager.stage(StatMsg(publisherID: publisherID, instrumentID: withMarket(slot) { $0.instrumentID }, tsEvent: tsEvent, tsRecv: currentTsRecv,
                              tsRef: tsRef, price: price, quantity: quantity, sequence: UInt32(truncatingIfNeeded: sequence),
                              tsInDelta: delta, statType: type, statFlags: flags), slot: slot + 1)
     }

@@ -76,6 +76,15 @@ public struct ICEPriceLadder: @unchecked Sendable {
         return i
     }
 
+    /// Changes one order's quantity at `price` (the order stays); returns the level's index.
+    @discardableResult
+    public mutating func resize(price: Int64, from old: Int32, to new: Int32) -> Int {
+        let (found, i) = search(price)
+        guard found else { return add(price: price, quantity: new) }
+        base[i].size = base[i].size &- min(base[i].size, UInt32(clamping: old)) &+ UInt32(clamping: new)
+        return i
+    }
+
     /// Removes an order's quantity; returns the level's index before any removal of the level.
     @discardableResult
     public mutating func remove(price: Int64, quantity: Int32) -> Int {
@@ -291,35 +300,39 @@ public final class ICEMarket: @unchecked Sendable {
         nextPriority = 0
     }
 
-    /// Adds or overwrites an order (`E`, `D`); returns the previous version when it existed.
+    /// Adds or overwrites an order (`E`, `D`). Returns the previous version when it existed, the
+    /// level index of the order now, and the level index the previous version had.
     @discardableResult
-    func upsert(orderID: Int64, isBid: Bool, price: Int64, quantity: Int32, isImplied: Bool) -> ICEBookOrder? {
+    func upsert(orderID: Int64, isBid: Bool, price: Int64, quantity: Int32, isImplied: Bool)
+        -> (previous: ICEBookOrder?, index: Int, previousIndex: Int) {
         let (slot, existed) = table.slot(for: orderID)
-        let previous: ICEBookOrder? = existed ? slot.pointee : nil
-        var priority: UInt64
-        if let p = previous {
-            if p.isBid { bids.remove(price: p.price, quantity: p.quantity) } else { asks.remove(price: p.price, quantity: p.quantity) }
-            // Same side and price: the order keeps its place; otherwise it goes to the back of its new level.
+        if existed {
+            let p = slot.pointee
             if p.isBid == isBid && p.price == price {
-                priority = p.priority
-            } else {
-                priority = nextPriority
-                nextPriority &+= 1
+                // Same side and price: the order keeps its place; only the level's size changes.
+                slot.pointee.quantity = quantity
+                slot.pointee.isImplied = isImplied
+                let i = isBid ? bids.resize(price: price, from: p.quantity, to: quantity) : asks.resize(price: price, from: p.quantity, to: quantity)
+                return (p, i, i)
             }
-        } else {
-            priority = nextPriority
+            // Elsewhere: it goes to the back of its new level.
+            let before = p.isBid ? bids.remove(price: p.price, quantity: p.quantity) : asks.remove(price: p.price, quantity: p.quantity)
+            slot.pointee = ICEBookOrder(orderID: orderID, isBid: isBid, price: price, quantity: quantity, isImplied: isImplied, priority: nextPriority)
             nextPriority &+= 1
+            let after = isBid ? bids.add(price: price, quantity: quantity) : asks.add(price: price, quantity: quantity)
+            return (p, after, before)
         }
-        slot.initialize(to: ICEBookOrder(orderID: orderID, isBid: isBid, price: price, quantity: quantity, isImplied: isImplied, priority: priority))
-        if isBid { bids.add(price: price, quantity: quantity) } else { asks.add(price: price, quantity: quantity) }
-        return previous
+        slot.initialize(to: ICEBookOrder(orderID: orderID, isBid: isBid, price: price, quantity: quantity, isImplied: isImplied, priority: nextPriority))
+        nextPriority &+= 1
+        let after = isBid ? bids.add(price: price, quantity: quantity) : asks.add(price: price, quantity: quantity)
+        return (nil, after, after)
     }
 
-    /// Removes an order (`F`); nil when unknown.
-    func remove(orderID: Int64) -> ICEBookOrder? {
+    /// Removes an order (`F`): the order and the level index it had; nil when unknown.
+    func remove(orderID: Int64) -> (order: ICEBookOrder, index: Int)? {
         guard let o = table.remove(orderID) else { return nil }
-        if o.isBid { bids.remove(price: o.price, quantity: o.quantity) } else { asks.remove(price: o.price, quantity: o.quantity) }
-        return o
+        let i = o.isBid ? bids.remove(price: o.price, quantity: o.quantity) : asks.remove(price: o.price, quantity: o.quantity)
+        return (o, i)
     }
 
     /// The level index of `price` on a side (10 or more: outside the MBP-10 view).
