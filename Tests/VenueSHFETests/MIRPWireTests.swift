@@ -64,6 +64,7 @@ import TestSupport
 }
 
 @Suite struct MIRPWireTests {
+    // (also used by SHFEHandlerTests)
     /// §8: the 60-byte worked packet and the heartbeat after it.
     static let packet = VarIntTests.hex("01 01 24 00 d2 04 00 00 e9 03 f4 01 01 00 00 00 18 f6 3a 6b 13 43 00 00 03 00 03 00 06 c8 01 01 10 05 00 33 30 02 09 00 01 10 05 00 31 31 02 07 50 02 10 07 00 09 3c a0 c4 a6 0b 3b")
     static let heartbeat = VarIntTests.hex("01 00 00 00 d2 04 00 00 e9 03 00 00 01 00 00 00 1b f6 3a 6b 13 43 00 00")

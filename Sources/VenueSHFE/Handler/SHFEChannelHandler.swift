@@ -1,0 +1,380 @@
+public import FeedEngine
+import TickFormat
+
+public struct SHFEChannelConfiguration: Sendable {
+    /// Which records to build; books are maintained whatever this says.
+    public var schemas: SchemaSelection
+    public var arbitration: SequenceArbiter.Configuration
+
+    public init(schemas: SchemaSelection = .all, arbitration: SequenceArbiter.Configuration = .init()) {
+        self.schemas = schemas
+        self.arbitration = arbitration
+    }
+}
+
+/// Counters of a topic, for the replay summary.
+public struct SHFEChannelStats: Sendable {
+    public var malformedDatagrams = [0, 0]
+    public var malformedReasons: [String: Int] = [:]
+    /// Packets of another topic than the reference data's.
+    public var otherTopicPackets = 0
+    /// Groups for an InstrumentNo the reference data does not list.
+    public var unknownInstrumentGroups = 0
+    /// Fields before the first contract header.
+    public var orphanFields = 0
+    public var bookInconsistencies = 0
+    /// Groups whose ChangeNo skipped (a lost packet touched the instrument).
+    public var changeNoJumps = 0
+    /// Instruments whose next ChangeNo proved a gap did not touch them.
+    public var verifiedAfterGap = 0
+    public var staleTransitions = 0
+    public var sessionChanges = 0
+    public var centreSwitches = 0
+}
+
+/// One instrument of the topic: its 5-level book, cumulative counters and prices.
+public struct SHFEInstrument: Sendable {
+    public let instrumentNo: Int32
+    public let instrumentID: UInt32
+    public let symbol: String
+    /// CodecPrice and PriceTick in 1e-9 units.
+    public let codecFP: Int64
+    public let tickFP: Int64
+    public internal(set) var book = LevelBook(depth: 5)
+    public internal(set) var changeNo: Int64 = 0
+    public internal(set) var volume: Int64 = 0
+    public internal(set) var turnoverFen: Int64 = 0
+    public internal(set) var openInterest: Int64 = 0
+    public internal(set) var lastPrice: Int64 = undefPrice
+    /// The book may be wrong (F_MAYBE_BAD_BOOK) until the next session or snapshot.
+    public internal(set) var isStale = false
+    /// A gap happened since this instrument's last group: its next ChangeNo decides.
+    public internal(set) var isUnverified = false
+}
+
+/// The SHFE-style MIRP handler of one topic: A/B arbitration by PacketNo, sessions by
+/// CommPhaseNo, 5-level books by position, normalization to DBN (specs/shfe-mirp.md §4–9;
+/// DESIGN.md wins where they differ).
+///
+/// Decisions where the spec leaves room:
+/// - DESIGN.md: "instruments whose per-instrument sequence (SHFE ChangeNo) shows they lost nothing
+///   keep flowing". After a gap every instrument is *unverified*: its next group's ChangeNo decides
+///   — previous + 1 proves the lost packets did not touch it; a jump makes it stale (F_MAYBE_BAD_BOOK)
+///   until a session boundary (or, with MDQP, a snapshot).
+/// - A late join (first PacketNo > 1) without a snapshot source leaves every instrument stale.
+/// - An inconsistent book update (a violated level precondition, a bad EventType or Side, a
+///   volume ≤ 0 on add or modify) makes that instrument stale.
+public final class SHFEChannelHandler<Sink: RecordSink> {
+    @exclusivity(unchecked) public var sink: Sink
+    public let configuration: SHFEChannelConfiguration
+    public let reference: SHFEReferenceData
+    public let instruments = SlotArray<SHFEInstrument>()
+    private var slots: [Int32: Int] = [:]
+    @exclusivity(unchecked) public internal(set) var stats = SHFEChannelStats()
+    @exclusivity(unchecked) public private(set) var arbiter: SequenceArbiter
+    let stager: EventStager
+    @exclusivity(unchecked) private var session: UInt16?
+    @exclusivity(unchecked) private var centre: Int8?
+    @exclusivity(unchecked) private var started = false
+    @exclusivity(unchecked) private var definitionsSent = false
+    @exclusivity(unchecked) private var lastTsRecv: UInt64 = 0
+    // The packet being applied.
+    @exclusivity(unchecked) private var tsRecv: UInt64 = 0
+    @exclusivity(unchecked) private var tsEvent: UInt64 = 0
+    @exclusivity(unchecked) private var packetNo: UInt32 = 0
+
+    public init(reference: SHFEReferenceData, configuration: SHFEChannelConfiguration = .init(), sink: Sink) {
+        self.reference = reference
+        self.configuration = configuration
+        self.sink = sink
+        for (i, m) in reference.instruments.enumerated() {
+            instruments.append(SHFEInstrument(instrumentNo: m.instrumentNo,
+                                              instrumentID: SHFEMapping.instrumentID(topic: reference.topicID, instrumentNo: m.instrumentNo),
+                                              symbol: m.symbol, codecFP: FixedPoint.parse(m.codecPrice) ?? 0,
+                                              tickFP: FixedPoint.parse(m.priceTick) ?? 1))
+            slots[m.instrumentNo] = i
+        }
+        stager = EventStager(instrumentCapacity: reference.instruments.count + 1)
+        arbiter = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
+    }
+
+    var schemas: SchemaSelection { configuration.schemas }
+    var publisherID: UInt16 { SHFEMapping.publisherID }
+
+    public func instrument(symbol: String) -> SHFEInstrument? {
+        instruments.indices.first { instruments[$0].symbol == symbol }.map { instruments[$0] }
+    }
+
+    // MARK: - Datagrams
+
+    /// One MIRP datagram from `line` (0 = A, 1 = B), received at `tsRecv`.
+    public func receive(_ payload: UnsafeRawBufferPointer, line: Int, tsRecv: UInt64) {
+        if !definitionsSent { sendDefinitions(tsRecv: tsRecv) }
+        let view: MIRPPacketView
+        switch MIRPPacketView.validate(payload) {
+        case .success(let v): view = v
+        case .failure(let why):
+            stats.malformedDatagrams[min(line, 1)] += 1
+            stats.malformedReasons[why.rawValue, default: 0] += 1
+            return
+        }
+        let header = view.header
+        guard header.topicID == reference.topicID else {
+            stats.otherTopicPackets += 1
+            return
+        }
+        if let current = session, current != header.commPhaseNo { newSession(tsRecv: tsRecv) }
+        session = header.commPhaseNo
+        if let c = centre, c != header.centerChangeNo {
+            stats.centreSwitches += 1
+            markAllStale(reason: "centre_switch", tsRecv: tsRecv)
+        }
+        centre = header.centerChangeNo
+        if header.isHeartbeat {
+            arbiter.heartbeat(line: line, passed: header.packetNo > 0 ? UInt64(header.packetNo) : nil, tsRecv: tsRecv) { handle($0) }
+        } else {
+            arbiter.receive(payload, line: line, sequence: UInt64(UInt32(bitPattern: header.packetNo)), count: 1, tsRecv: tsRecv) { handle($0) }
+        }
+    }
+
+    /// Time passes with no datagram (live sources): arbitration timeouts may expire.
+    public func tick(now: UInt64) { arbiter.tick(now: now) { handle($0) } }
+
+    /// End of the input: open holes are declared lost and held packets applied.
+    public func finish() {
+        arbiter.finish(tsRecv: lastTsRecv) { handle($0) }
+        if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
+    }
+
+    private func handle(_ event: SequenceArbiter.Event) {
+        switch event {
+        case .deliver(let payload, let sequence, _, _, let ts, _):
+            lastTsRecv = max(lastTsRecv, ts)
+            if !started {
+                started = true
+                if sequence > 1 {
+                    notice(tsRecv: ts, "gap feed=mirp from=1 to=\(sequence - 1) lost=\(sequence - 1)")
+                    markAllStale(reason: "late_join", tsRecv: ts)
+                }
+            }
+            apply(payload, tsRecv: ts)
+        case .gap(let from, let to, let ts):
+            lastTsRecv = max(lastTsRecv, ts)
+            started = true
+            notice(tsRecv: ts, "gap feed=mirp from=\(from) to=\(to) lost=\(to - from + 1)")
+            for i in instruments.indices where !instruments[i].isStale { instruments[i].isUnverified = true }
+        }
+    }
+
+    // MARK: - Applying a packet
+
+    func apply(_ payload: UnsafeRawBufferPointer, tsRecv ts: UInt64) {
+        let view = MIRPPacketView(validated: payload)
+        tsRecv = max(ts, lastTsRecv)
+        tsEvent = view.header.eventTimeNs
+        packetNo = UInt32(bitPattern: view.header.packetNo)
+        var slot: Int?
+        var skipping = false
+        view.forEachField { field in
+            switch field {
+            case .contractHeader(let no, let change):
+                slot = nil
+                skipping = false
+                guard let s = no >= 0 && no <= Int64(Int32.max) ? slots[Int32(no)] : nil else {
+                    stats.unknownInstrumentGroups += 1
+                    skipping = true
+                    return
+                }
+                slot = s
+                checkChangeNo(slot: s, changeNo: change)
+            case .priceChange(let event, let side, let level, let offset, let volume):
+                guard let s = slot else { if !skipping { stats.orphanFields += 1 }; return }
+                priceChange(slot: s, event: event, side: side, level: level, offset: offset, volume: volume)
+            case .tradeSummary(let last, let volumeChange, let turnover, let oiChange):
+                guard let s = slot else { if !skipping { stats.orphanFields += 1 }; return }
+                tradeSummary(slot: s, lastOffset: last, volumeChange: volumeChange, turnoverFen: turnover, oiChange: oiChange)
+            case .price(let f, let offset):
+                guard let s = slot else { if !skipping { stats.orphanFields += 1 }; return }
+                priceField(slot: s, field: f, offset: offset)
+            case .centreSwitch:
+                stats.centreSwitches += 1
+                markAllStale(reason: "centre_switch", tsRecv: tsRecv)
+            case .currentDelta, .unknown:
+                break
+            }
+        }
+        // The end of the packet is the end of the exchange event.
+        stager.flush(into: &sink, eventEnded: true)
+    }
+
+    private func checkChangeNo(slot: Int, changeNo: Int64) {
+        let expected = instruments[slot].changeNo &+ 1
+        if instruments[slot].isUnverified {
+            instruments[slot].isUnverified = false
+            if changeNo == expected {
+                stats.verifiedAfterGap += 1
+            } else {
+                stats.changeNoJumps += 1
+                markStale(slot: slot, reason: "changeno_jump")
+            }
+        } else if changeNo != expected && !instruments[slot].isStale {
+            stats.changeNoJumps += 1
+            markStale(slot: slot, reason: "changeno_jump")
+        }
+        instruments[slot].changeNo = changeNo
+    }
+
+    /// A price in 1e-9 units, or nil on overflow (a data error).
+    private func price(slot: Int, offset: Int64) -> Int64? {
+        let (scaled, o1) = offset.multipliedReportingOverflow(by: instruments[slot].tickFP)
+        let (p, o2) = instruments[slot].codecFP.addingReportingOverflow(scaled)
+        return o1 || o2 ? nil : p
+    }
+
+    private func priceChange(slot: Int, event: UInt8, side: UInt8, level: Int64, offset: Int64, volume: Int64) {
+        guard side == UInt8(ascii: "0") || side == UInt8(ascii: "1"), (1...5).contains(level) else { return inconsistent(slot) }
+        let isBid = side == UInt8(ascii: "0")
+        let l = Int(level)
+        let topBefore = instruments[slot].book.pair(0)
+        var consistent = true
+        let action: Action
+        var px = undefPrice
+        var size: UInt32 = 0
+        switch event {
+        case UInt8(ascii: "1"), UInt8(ascii: "2"):
+            guard volume > 0, volume <= Int64(UInt32.max), let p = price(slot: slot, offset: offset) else { return inconsistent(slot) }
+            px = p
+            size = UInt32(volume)
+            let entry = PriceLevel(price: p, size: size, orders: 0)
+            if event == UInt8(ascii: "1") {
+                action = .add
+                consistent = isBid ? instruments[slot].book.bids.insert(entry, at: l) : instruments[slot].book.asks.insert(entry, at: l)
+            } else {
+                action = .modify
+                // Modify needs an occupied level: 1 ≤ L ≤ n (§7).
+                let n = isBid ? instruments[slot].book.bids.count : instruments[slot].book.asks.count
+                consistent = l <= n
+                _ = isBid ? instruments[slot].book.bids.overlay(entry, at: l) : instruments[slot].book.asks.overlay(entry, at: l)
+            }
+        case UInt8(ascii: "3"):
+            action = .cancel
+            let (ok, removed) = isBid ? instruments[slot].book.bids.delete(at: l) : instruments[slot].book.asks.delete(at: l)
+            consistent = ok
+            px = removed.price
+            size = removed.size
+        default:
+            return inconsistent(slot)
+        }
+        if !consistent || !sideOrdered(slot, isBid: isBid) { inconsistent(slot) }
+        emitBook(slot: slot, action: action, side: isBid ? .bid : .ask, price: px, size: size, depth: UInt8(l - 1), topBefore: topBefore)
+    }
+
+    private func sideOrdered(_ slot: Int, isBid: Bool) -> Bool {
+        let side = isBid ? instruments[slot].book.bids : instruments[slot].book.asks
+        guard side.count > 1 else { return true }
+        for i in 1..<side.count where isBid ? side[i].price >= side[i - 1].price : side[i].price <= side[i - 1].price { return false }
+        return true
+    }
+
+    private func inconsistent(_ slot: Int) {
+        stats.bookInconsistencies += 1
+        markStale(slot: slot, reason: "book_inconsistency")
+    }
+
+    private func flags(_ slot: Int) -> RecordFlags { instruments[slot].isStale ? .maybeBadBook : [] }
+
+    private var delta: Int32 { Int32(clamping: Int64(bitPattern: tsRecv) &- Int64(bitPattern: tsEvent)) }
+
+    private func emitBook(slot: Int, action: Action, side: Side, price: Int64, size: UInt32, depth: UInt8, topBefore: BidAskPair) {
+        let inst = instruments[slot]
+        let event = BookEvent(price: price, size: size, action: action, side: side, flags: flags(slot), depth: depth,
+                              tsRecv: tsRecv, tsInDelta: delta, sequence: packetNo)
+        if schemas.contains(.mbp10) {
+            stager.stage(Mbp10Msg(publisherID: publisherID, instrumentID: inst.instrumentID, tsEvent: tsEvent, event: event,
+                                  levels: inst.book.pairs), slot: slot + 1)
+        }
+        if schemas.contains(.mbp1), inst.book.pair(0) != topBefore || action == .trade {
+            stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: inst.instrumentID, tsEvent: tsEvent, event: event,
+                                 level: inst.book.pair(0)), slot: slot + 1)
+        }
+    }
+
+    private func tradeSummary(slot: Int, lastOffset: Int64, volumeChange: Int64, turnoverFen: Int64, oiChange: Int64) {
+        guard let last = price(slot: slot, offset: lastOffset) else { return inconsistent(slot) }
+        instruments[slot].volume &+= volumeChange
+        instruments[slot].turnoverFen &+= turnoverFen
+        instruments[slot].openInterest &+= oiChange
+        instruments[slot].lastPrice = last
+        guard volumeChange > 0 else { return }
+        let size = UInt32(clamping: volumeChange)
+        if schemas.contains(.trades) {
+            stager.stage(TradeMsg(publisherID: publisherID, instrumentID: instruments[slot].instrumentID, tsEvent: tsEvent, price: last,
+                                  size: size, side: .none, flags: flags(slot), depth: 0, tsRecv: tsRecv, tsInDelta: delta,
+                                  sequence: packetNo), slot: slot + 1)
+        }
+        emitBook(slot: slot, action: .trade, side: .none, price: last, size: size, depth: 0, topBefore: instruments[slot].book.pair(0))
+    }
+
+    private func priceField(slot: Int, field: Int16, offset: Int64) {
+        guard let type = SHFEMapping.statType(field: field), schemas.contains(.statistics) else { return }
+        guard let p = price(slot: slot, offset: offset) else { return inconsistent(slot) }
+        let tradingDay = session.map { UInt64(Int64($0) - 1 + 3652) * 86_400_000_000_000 } ?? undefTimestamp
+        stager.stage(StatMsg(publisherID: publisherID, instrumentID: instruments[slot].instrumentID, tsEvent: tsEvent, tsRecv: tsRecv,
+                             tsRef: type == .settlementPrice ? tradingDay : undefTimestamp, price: p, sequence: packetNo,
+                             tsInDelta: delta, statType: type, statFlags: type == .settlementPrice ? 1 : 0), slot: slot + 1)
+    }
+
+    // MARK: - State
+
+    private func markStale(slot: Int, reason: String) {
+        guard !instruments[slot].isStale else { return }
+        instruments[slot].isStale = true
+        instruments[slot].isUnverified = false
+        stats.staleTransitions += 1
+        notice(tsRecv: tsRecv == 0 ? lastTsRecv : tsRecv, instrumentID: instruments[slot].instrumentID,
+               "stale instrument=\(instruments[slot].instrumentID) symbol=\(instruments[slot].symbol) reason=\(reason)")
+    }
+
+    private func markAllStale(reason: String, tsRecv ts: UInt64) {
+        tsRecv = max(ts, lastTsRecv)
+        for i in instruments.indices { markStale(slot: i, reason: reason) }
+    }
+
+    /// A new trading day (CommPhaseNo): every instrument starts empty and clean, PacketNo from 1.
+    private func newSession(tsRecv ts: UInt64) {
+        stats.sessionChanges += 1
+        if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
+        arbiter.reset()
+        started = false
+        for i in instruments.indices {
+            let was = instruments[i]
+            instruments[i] = SHFEInstrument(instrumentNo: was.instrumentNo, instrumentID: was.instrumentID, symbol: was.symbol,
+                                            codecFP: was.codecFP, tickFP: was.tickFP)
+            if was.isStale {
+                notice(tsRecv: ts, instrumentID: was.instrumentID, "clean instrument=\(was.instrumentID) symbol=\(was.symbol) via=session_start")
+            }
+        }
+        notice(tsRecv: ts, "reset feed=mirp reason=session_change")
+    }
+
+    func notice(tsRecv ts: UInt64, instrumentID: UInt32 = 0, _ text: String) {
+        guard schemas.contains(.system) else { return }
+        stager.stage(SystemEvents.make(publisherID: publisherID, instrumentID: instrumentID, tsRecv: max(ts, lastTsRecv), text), slot: 0)
+    }
+
+    private func sendDefinitions(tsRecv ts: UInt64) {
+        definitionsSent = true
+        guard schemas.contains(.definition) else { return }
+        for (i, m) in reference.instruments.enumerated() {
+            stager.stage(SHFEMapping.definition(m, topic: reference.topicID, tsRecv: ts), slot: i + 1)
+        }
+        stager.flush(into: &sink, eventEnded: true)
+    }
+}
+
+extension MIRPPacketView {
+    /// A datagram `validate` already accepted (a held copy): only the header is read.
+    init(validated bytes: UnsafeRawBufferPointer) {
+        self.init(bytes: bytes, header: MIRPHeader.read(bytes)!)
+    }
+}
