@@ -1,4 +1,5 @@
 import FeedEngine
+import Foundation
 import Testing
 import TickFormat
 @testable import VenueSHFE
@@ -100,5 +101,23 @@ import TickFormat
         for s in ["tk2704", "tk2705", "tk2706"] { #expect(handler.instrument(symbol: s)?.isStale == true, "\(s)") }
         #expect(handler.instrument(symbol: "tk2707")?.isStale == false)
         #expect(handler.stats.unknownInstrumentGroups == 1)
+    }
+}
+
+@Suite struct SHFEReferenceDataTests {
+    @Test func theInstrumentsMdShapeLoadsAndMistakesAreNamed() throws {
+        let good = #"{"venue": "shfe", "topic_id": 1001, "instruments": [{"instrument_no": 1, "symbol": "tk2701", "codec_price": "4.00", "price_tick": "0.01", "volume_multiple": 1000, "currency": "CNY", "expiration": "2027-01-15"}]}"#
+        let reference = try SHFEReferenceData.decode(Data(good.utf8), name: "r.json")
+        #expect(reference.topicID == 1001 && reference.instruments.first?.symbol == "tk2701")
+        let handler = SHFEChannelHandler(reference: reference, sink: RecordCollector())
+        #expect(handler.instruments[0].codecFP == 4_000_000_000 && handler.instruments[0].tickFP == 10_000_000)
+        #expect(handler.instruments[0].instrumentID == 1_001_000_001)
+        func message(_ json: String) -> String {
+            do { _ = try SHFEReferenceData.decode(Data(json.utf8), name: "r.json"); return "" } catch { return error.description }
+        }
+        #expect(message(#"{"venue": "shfe", "topic_id": 1001, "instruments": [{"instrument_no": 1, "symbol": "x", "price_tick": "0.01", "volume_multiple": 1, "currency": "CNY"}]}"#)
+                .contains("instruments[0]: missing key 'codec_price'"))
+        #expect(message(#"{"venue": "shfe", "topic_id": 1001, "instruments": [{"instrument_no": 1, "symbol": "x", "codec_price": "4", "price_tick": "0", "volume_multiple": 1, "currency": "CNY"}]}"#)
+                .contains("price_tick: '0' is not a positive decimal"))
     }
 }

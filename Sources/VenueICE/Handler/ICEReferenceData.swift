@@ -54,20 +54,11 @@ public struct ICEReferenceData: Codable, Sendable, Equatable {
 
     /// Reads and checks a reference file; every problem is one line naming the file and the key.
     public static func load(path: String) throws(ConfigurationError) -> ICEReferenceData {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ConfigurationError("cannot read reference data \(path): \((error as NSError).localizedDescription)")
-        }
-        return try decode(data, name: path)
+        try decode(try ReferenceFile.read(path: path), name: path)
     }
 
     public static func decode(_ data: Data, name: String) throws(ConfigurationError) -> ICEReferenceData {
-        let reference: ICEReferenceData
-        do { reference = try JSONDecoder().decode(ICEReferenceData.self, from: data) } catch let error as DecodingError {
-            throw ConfigurationError("reference data \(name): \(ConfigurationError.describe(error))")
-        } catch {
-            throw ConfigurationError("reference data \(name): \(error)")
-        }
+        let reference = try ReferenceFile.decode(ICEReferenceData.self, from: data, name: name)
         guard reference.venue == "ice" else { throw ConfigurationError("reference data \(name): venue is '\(reference.venue)', not 'ice'") }
         var seen = Set<Int32>()
         for (i, m) in reference.markets.enumerated() {

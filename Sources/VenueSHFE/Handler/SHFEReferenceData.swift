@@ -51,20 +51,11 @@ public struct SHFEReferenceData: Codable, Sendable, Equatable {
     }
 
     public static func load(path: String) throws(ConfigurationError) -> SHFEReferenceData {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ConfigurationError("cannot read reference data \(path): \((error as NSError).localizedDescription)")
-        }
-        return try decode(data, name: path)
+        try decode(try ReferenceFile.read(path: path), name: path)
     }
 
     public static func decode(_ data: Data, name: String) throws(ConfigurationError) -> SHFEReferenceData {
-        let reference: SHFEReferenceData
-        do { reference = try JSONDecoder().decode(SHFEReferenceData.self, from: data) } catch let error as DecodingError {
-            throw ConfigurationError("reference data \(name): \(ConfigurationError.describe(error))")
-        } catch {
-            throw ConfigurationError("reference data \(name): \(error)")
-        }
+        let reference = try ReferenceFile.decode(SHFEReferenceData.self, from: data, name: name)
         guard reference.venue == "shfe" else { throw ConfigurationError("reference data \(name): venue is '\(reference.venue)', not 'shfe'") }
         var seen = Set<Int32>()
         for (i, m) in reference.instruments.enumerated() {
