@@ -43,7 +43,7 @@ let package = Package(
         // ICE-style iMpact: big-endian wire codec, full-order-depth books, snapshot-channel recovery.
         .target(name: "VenueICE", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], swiftSettings: strictSwift),
         // SHFE-style MIRP: zigzag-LEB128 varint TLV codec (MDQP recovery to come).
-        .target(name: "VenueSHFE", dependencies: ["TickFormat", "FeedEngine"], swiftSettings: strictSwift),
+        .target(name: "VenueSHFE", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], swiftSettings: strictSwift),
         // Venue-agnostic sequencing: lines, arbitration, gaps, sources, output.
         .target(name: "FeedEngine", dependencies: ["ByteIO", "TickFormat", "PacketCapture", "CNetShim"], swiftSettings: strictSwift),
         // Lock-free rings: broadcast (one producer, many subscribers) and SPSC, wait strategies.
@@ -54,7 +54,7 @@ let package = Package(
                                                     .product(name: "Atomics", package: "swift-atomics")],
                 exclude: ["ARCHIVE-FORMAT.md"], swiftSettings: strictSwift),
         // Simulated markets: order flow, the true book and trade tape, encoded packets on lines A/B.
-        .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE"],
+        .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE", "VenueSHFE"],
                 swiftSettings: strictSwift),
         // The umbrella library strategies import.
         .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE", "TickRing", "TickArchive",
@@ -81,7 +81,7 @@ let package = Package(
                     swiftSettings: strictSwift),
         .testTarget(name: "VenueCMETests", dependencies: ["VenueCME", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "VenueICETests", dependencies: ["VenueICE", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
-        .testTarget(name: "VenueSHFETests", dependencies: ["VenueSHFE", "TestSupport"], swiftSettings: strictSwift),
+        .testTarget(name: "VenueSHFETests", dependencies: ["VenueSHFE", "ExchangeSim", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "TickArchiveTests", dependencies: ["TickArchive", "TestSupport", "CLZ4", "TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "TickRingTests", dependencies: ["TickRing"], swiftSettings: strictSwift),
         .testTarget(name: "FeedEngineTests", dependencies: ["FeedEngine", "TestSupport"], swiftSettings: strictSwift),
