@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "CFeedCommands",
             dependencies: [
-                "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME", "VenueICE", "TickArchive", "TickRing",
+                "ComputeFeed", "ExchangeSim", "FeedEngine", "VenueCME", "VenueICE", "VenueSHFE", "TickArchive", "TickRing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

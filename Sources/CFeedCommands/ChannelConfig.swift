@@ -1,6 +1,8 @@
 import FeedEngine
 
+import PacketCapture
 import VenueICE
+import VenueSHFE
 
 /// The CME channel of a config file (nil without `--config`); a bad file is a usage error.
 func loadCMEChannel(_ path: String?) throws -> ChannelConfiguration? { try loadChannel(path, venue: "cme") }
@@ -26,4 +28,14 @@ extension ICEChannelAddresses {
 /// The reference data of an ICE-style capture; a bad file is a usage error.
 func loadICEReference(_ path: String) throws -> ICEReferenceData {
     do { return try ICEReferenceData.load(path: path) } catch { throw CLIFailure(.usage, error.description) }
+}
+
+/// The reference data of an SHFE-style capture; a bad file is a usage error.
+func loadSHFEReference(_ path: String) throws -> SHFEReferenceData {
+    do { return try SHFEReferenceData.load(path: path) } catch { throw CLIFailure(.usage, error.description) }
+}
+
+/// Lines A and B of the SHFE-style topic: the built-in addresses, or the `mirp` feed of a config.
+func shfeLines(_ channel: ChannelConfiguration?) -> [Endpoint] {
+    channel?.endpoints("mirp") ?? [Endpoint("239.33.1.10:33001")!, Endpoint("239.33.2.10:33001")!]
 }

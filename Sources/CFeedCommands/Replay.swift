@@ -8,6 +8,7 @@ import TickFormat
 import TickRing
 import VenueCME
 import VenueICE
+import VenueSHFE
 import Glibc
 
 /// `cfeed replay FILE --venue cme|ice`: runs a capture through the handler at full speed.
@@ -23,10 +24,10 @@ public struct Replay: ParsableCommand {
     @Argument(help: "The capture (pcap or pcapng).")
     var file: String
 
-    @Option(help: "Venue of the capture: cme or ice.")
+    @Option(help: "Venue of the capture: cme, ice or shfe.")
     var venue: String
 
-    @Option(help: "ice: the capture's reference data (JSON; specs/instruments.md).")
+    @Option(help: "ice, shfe: the capture's reference data (JSON; specs/instruments.md).")
     var reference: String?
 
     @Option(help: "Output format: text, csv, json (JSON lines), dbn, or none (only the summary, and the archive).")
@@ -79,11 +80,9 @@ public struct Replay: ParsableCommand {
         guard ["text", "csv", "json", "dbn", "none"].contains(format) else {
             throw ValidationError("unknown --format '\(format)' (text, csv, json, dbn, none)")
         }
-        guard venue == "cme" || venue == "ice" else {
-            throw ValidationError(venue == "shfe" ? "venue 'shfe' is not supported yet (cme and ice are)" : "unknown --venue '\(venue)' (cme, ice)")
-        }
-        if venue == "ice" && reference == nil { throw ValidationError("--venue ice needs --reference FILE (the capture's reference data)") }
-        if venue != "ice" && reference != nil { throw ValidationError("--reference is for --venue ice") }
+        guard ["cme", "ice", "shfe"].contains(venue) else { throw ValidationError("unknown --venue '\(venue)' (cme, ice, shfe)") }
+        if venue != "cme" && reference == nil { throw ValidationError("--venue \(venue) needs --reference FILE (the capture's reference data)") }
+        if venue == "cme" && reference != nil { throw ValidationError("--reference is for --venue ice and shfe (CME definitions are on the wire)") }
         if let schema, case .failure(let error) = SchemaSelection.parse(schema) { throw ValidationError(error.description) }
         guard speed == "max" || (Double(speed).map { $0 > 0 } ?? false) else {
             throw ValidationError("--speed must be max or a positive number, not '\(speed)'")
@@ -102,8 +101,9 @@ public struct Replay: ParsableCommand {
 
     public func run() throws {
         let selection = try schema.map { try SchemaSelection.parse($0).get() } ?? .all
-        let iceReference = try reference.map(loadICEReference)
-        let dataset = venue == "ice" ? ICEMapping.dataset : CMEMapping.dataset
+        let dataset = venue == "ice" ? ICEMapping.dataset : venue == "shfe" ? SHFEMapping.dataset : CMEMapping.dataset
+        // A bad reference file is reported before any output is created.
+        if let reference { _ = venue == "ice" ? try loadICEReference(reference).venue : try loadSHFEReference(reference).venue }
         let symbolSet = symbols.map { Set($0.split(separator: ",").map { String($0).trimmed }) }
         let reader: PcapReader
         do { reader = try PcapReader(path: file) } catch { throw CLIFailure(.unreadableInput, error.description) }
@@ -114,13 +114,13 @@ public struct Replay: ParsableCommand {
             let dbnSchema = Self.dbnSchema(for: selection)
             let effective = dbnSchema == .mixed ? selection : selection.subtracting(.system)
             let writer = try openOutput { try DBNWriter(path: out, dataset: dataset, schema: dbnSchema) }
-            summary = try replay(reader, reference: iceReference, schemas: effective, symbols: symbolSet, writer: writer)
+            summary = try replay(reader, schemas: effective, symbols: symbolSet, writer: writer)
         case "none":
-            summary = try replay(reader, reference: iceReference, schemas: selection, symbols: symbolSet, writer: NullWriter())
+            summary = try replay(reader, schemas: selection, symbols: symbolSet, writer: NullWriter())
         default:
             let kind: LineWriter.Kind = format == "csv" ? .csv : format == "json" ? .json : .text
             let sink = try openOutput { try out.map { try FileSink(path: $0) } ?? FileSink(descriptor: 1, name: "standard output") }
-            summary = try replay(reader, reference: iceReference, schemas: selection, symbols: symbolSet,
+            summary = try replay(reader, schemas: selection, symbols: symbolSet,
                                  writer: LineWriter(kind: kind, sink: sink))
         }
         if !quiet { printError(summary.text) }
@@ -148,12 +148,30 @@ public struct Replay: ParsableCommand {
         do { return try open() } catch { throw CLIFailure(.cannotCreateOutput, "\(error)") }
     }
 
-    func replay<W: RecordWriter>(_ reader: PcapReader, reference: ICEReferenceData?, schemas: SchemaSelection,
-                                 symbols: Set<String>?, writer: W) throws -> ReplaySummary {
-        if let reference {
-            return try replayICE(reader, reference: reference, schemas: schemas, symbols: symbols, writer: writer)
+    func replay<W: RecordWriter>(_ reader: PcapReader, schemas: SchemaSelection, symbols: Set<String>?, writer: W) throws -> ReplaySummary {
+        switch venue {
+        case "ice":
+            return try replayICE(reader, reference: try loadICEReference(reference!), schemas: schemas, symbols: symbols, writer: writer)
+        case "shfe":
+            return try replaySHFE(reader, reference: try loadSHFEReference(reference!), schemas: schemas, symbols: symbols, writer: writer)
+        default:
+            return try replayCME(reader, schemas: schemas, symbols: symbols, writer: writer)
         }
-        return try replayCME(reader, schemas: schemas, symbols: symbols, writer: writer)
+    }
+
+    func replaySHFE<W: RecordWriter>(_ reader: PcapReader, reference: SHFEReferenceData, schemas: SchemaSelection,
+                                     symbols: Set<String>?, writer: W) throws -> ReplaySummary {
+        let lines = shfeLines(try loadChannel(config, venue: "shfe"))
+        let (pipeline, built, recorder) = try prepareOutput(writer: writer, schemas: schemas, symbols: symbols,
+                                                            venue: "shfe", dataset: SHFEMapping.dataset)
+        let handler = SHFEChannelHandler(reference: reference, configuration: SHFEChannelConfiguration(schemas: built), sink: pipeline)
+        let counts = try replayLoop(reader, feeds: 1, recorder: recorder,
+                                    route: { d in lines.firstIndex(of: d).map { (0, $0) } },
+                                    deliver: { payload, _, line, ts in handler.receive(payload, line: line, tsRecv: ts) })
+        handler.finish()
+        try finishOutput(recorder: recorder, writer: &handler.sink.writer, summary: handler.sink.summary)
+        return ReplaySummary(capture: file, reader: reader, counts: counts, shfe: handler, output: handler.sink.summary,
+                             seenSymbols: handler.sink.seenSymbols)
     }
 
     func replayCME<W: RecordWriter>(_ reader: PcapReader, schemas: SchemaSelection, symbols: Set<String>?,
@@ -288,6 +306,8 @@ struct ReplaySummary {
     /// Venue counters: label, JSON key, value.
     var extras: [(label: String, key: String, value: Int)]
     var staleAtEnd: [String]
+    /// A closing remark for the text summary (why stale books stay stale).
+    var footnote: String?
     var output: OutputSummary
     var seenSymbols: Set<String>
 
@@ -371,6 +391,41 @@ struct ReplaySummary {
         self.seenSymbols = seenSymbols
     }
 
+    init<S>(capture: String, reader: PcapReader, counts: Replay.LoopCounts, shfe handler: SHFEChannelHandler<S>,
+            output: OutputSummary, seenSymbols: Set<String>) {
+        venue = "shfe"
+        self.capture = capture
+        packets = reader.packets
+        udpDatagrams = counts.udp
+        unrouted = counts.unrouted
+        skipped = reader.skipped
+        for (i, name) in ["A", "B"].enumerated() {
+            let l = handler.arbiter.lines[i]
+            lines.append(("mirp", name, counts.datagrams[0][i], l.delivered, l.duplicates, l.onlyThisLine, handler.stats.malformedDatagrams[i]))
+        }
+        gaps = handler.arbiter.gaps
+        lostNumbers = handler.arbiter.lostNumbers
+        lostUnit = "packets"
+        let stats = handler.stats
+        recoveries = 0
+        instrumentRecoveries = 0
+        staleTransitions = stats.staleTransitions
+        resets = ("session changes", "session_changes", stats.sessionChanges)
+        malformedPackets = stats.malformedDatagrams.reduce(0, +)
+        malformedReasons = stats.malformedReasons
+        malformedMessages = stats.orphanFields
+        extras = [("unknown instruments", "unknown_instrument_groups", stats.unknownInstrumentGroups),
+                  ("ChangeNo jumps", "changeno_jumps", stats.changeNoJumps),
+                  ("instruments verified after gaps", "verified_after_gap", stats.verifiedAfterGap),
+                  ("book inconsistencies", "book_inconsistencies", stats.bookInconsistencies)]
+        staleAtEnd = handler.instruments.indices.map { handler.instruments[$0] }.filter(\.isStale).map(\.symbol)
+        if !staleAtEnd.isEmpty {
+            footnote = "no MDQP server: the stale instruments stay flagged (F_MAYBE_BAD_BOOK) until a snapshot or the next session"
+        }
+        self.output = output
+        self.seenSymbols = seenSymbols
+    }
+
     var dataQualityProblem: String? {
         var problems: [String] = []
         if gaps > 0 { problems.append("\(gaps) gaps (\(lostNumbers) \(lostUnit) lost on both lines)") }
@@ -394,6 +449,7 @@ struct ReplaySummary {
         s += "malformed packets \(malformedPackets), malformed messages \(malformedMessages), " + extras.map { "\($0.label) \($0.value)" }.joined(separator: ", ") + "\n"
         s += "records \(output.total): " + output.countsByRType.sorted { $0.key < $1.key }.map { "\(recordName($0.key)) \($0.value)" }.joined(separator: ", ") + "\n"
         if !staleAtEnd.isEmpty { s += "stale at the end: \(staleAtEnd.joined(separator: ", "))\n" }
+        if let footnote { s += footnote + "\n" }
         return s
     }
 

@@ -6,6 +6,7 @@ import PacketCapture
 import TickFormat
 import VenueCME
 import VenueICE
+import VenueSHFE
 
 /// `cfeed simulate cme ...`: a seeded simulated market written as a capture, with its truth.
 public struct Simulate: ParsableCommand {
@@ -13,7 +14,7 @@ public struct Simulate: ParsableCommand {
         abstract: "Simulate a venue's market and write its feeds (lines A and B) as a pcap capture.",
         discussion: "The same seed always gives the same capture. --truth writes the true trade tape and final books as JSON.")
 
-    @Argument(help: "Venue: cme or ice.")
+    @Argument(help: "Venue: cme, ice or shfe.")
     var venue: String
 
     @Option(help: "Random seed.")
@@ -58,7 +59,7 @@ public struct Simulate: ParsableCommand {
     @Option(name: .customLong("snapshot-interval"), help: "Seconds between the starts of two snapshot loops.")
     var snapshotInterval: Double = 1
 
-    @Option(help: "ice: where to write the reference data of the capture (default: beside --out, FILE.reference.json).")
+    @Option(help: "ice, shfe: where to write the reference data of the capture (default: beside --out, FILE.reference.json).")
     var reference: String?
 
     @Option(name: .customLong("session-change-at"), help: "ice: restart the multicast server (new SessionNumber) at this fraction of the session, 0 to 1.")
@@ -70,13 +71,11 @@ public struct Simulate: ParsableCommand {
         guard out != nil || multicast else { throw ValidationError("give --out FILE.pcap, --multicast, or both") }
         guard IPv4Address(interface) != nil else { throw ValidationError("--interface '\(interface)' is not an IPv4 address") }
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
-        guard venue == "cme" || venue == "ice" else {
-            throw ValidationError(venue == "shfe" ? "venue 'shfe' is not supported yet (cme and ice are)" : "unknown venue '\(venue)' (cme, ice)")
-        }
+        guard ["cme", "ice", "shfe"].contains(venue) else { throw ValidationError("unknown venue '\(venue)' (cme, ice, shfe)") }
         if let sessionChangeAt, venue != "ice" || !(0...1).contains(sessionChangeAt) {
             throw ValidationError("--session-change-at is for ice, a fraction between 0 and 1")
         }
-        if reference != nil && venue != "ice" { throw ValidationError("--reference is for ice") }
+        if reference != nil && venue == "cme" { throw ValidationError("--reference is for ice and shfe (CME definitions are on the wire)") }
         guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be between 0 and 86400 seconds") }
         guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be between 0 and 1000000") }
         guard snapshotInterval >= 0.01, snapshotInterval <= 3600 else { throw ValidationError("--snapshot-interval must be between 0.01 and 3600 seconds") }
@@ -91,6 +90,19 @@ public struct Simulate: ParsableCommand {
         var truthText: String?
         var referenceData: Data?
         switch venue {
+        case "shfe":
+            let config = SHFESimulationConfig(
+                seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
+                lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
+                lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
+                addresses: shfeLines(try loadChannel(self.config, venue: "shfe")))
+            let simulation = SHFESimulator.run(config)
+            datagrams = simulation.datagrams
+            if truth != nil { truthText = Self.truthJSON(simulation.truth, seed: seed) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            referenceData = try? encoder.encode(simulation.reference)
+            summary = "simulated \(simulation.truth.events.count) book events, \(simulation.truth.trades.count) trade summaries, \(simulation.truth.packets) packets (\(simulation.truth.lostOnAllLines.count) lost on both lines)"
         case "ice":
             let config = ICESimulationConfig(
                 seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
@@ -148,6 +160,21 @@ public struct Simulate: ParsableCommand {
             throw CLIFailure(.cannotCreateOutput, "\(error)")
         }
         printError("\(summary) -> \(out)" + (referenceData != nil ? " (reference data: \(referencePath ?? ""))" : ""))
+    }
+
+    static func truthJSON(_ truth: SHFETruth, seed: UInt64) -> String {
+        func levels(_ l: [PriceLevel]) -> [[String: Any]] { l.map { ["price": FixedDecimal.format($0.price), "volume": $0.size] } }
+        let object: [String: Any] = [
+            "venue": "shfe", "seed": seed, "book_events": truth.events.count, "packets": truth.packets,
+            "lost_on_all_lines": truth.lostOnAllLines.sorted(),
+            "trades": truth.trades.map { ["instrument_no": $0.instrumentNo, "packet_no": $0.packetNo, "price": FixedDecimal.format($0.price),
+                                          "size": $0.size] as [String: Any] },
+            "final_books": Dictionary(uniqueKeysWithValues: truth.finalBooks.map {
+                (String($0.key), ["bids": levels($0.value.bids), "asks": levels($0.value.asks)] as [String: Any])
+            }),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     static func truthJSON(_ truth: ICETruth, seed: UInt64) -> String {

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `cfeed simulate shfe` and `cfeed replay --venue shfe`, run as the real binary (no MDQP server).
+@Suite struct SHFEReplayTests {
+    var sample: String { TestPaths.packageRoot + "/Captures/shfe-sample.pcap" }
+    var reference: String { TestPaths.packageRoot + "/Captures/shfe-sample.reference.json" }
+
+    @Test func committedSampleIsReproducible() throws {
+        let dir = TemporaryDirectory()
+        let result = try run(TestPaths.cfeed, ["simulate", "shfe", "--seed", "2027", "--duration", "120", "--rate", "20", "--loss-a", "0.02",
+                                               "--loss-b", "0.02", "--duplicate", "0.01", "--reorder", "0.01", "--out", dir.file("s.pcap"),
+                                               "--truth", dir.file("s.json"), "--reference", dir.file("r.json")])
+        #expect(result.status == 0, "\(result.stderr)")
+        for (made, committed) in [("s.pcap", "shfe-sample.pcap"), ("s.json", "shfe-sample.truth.json"), ("r.json", "shfe-sample.reference.json")] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file(made)))
+                    == Data(contentsOf: URL(fileURLWithPath: TestPaths.packageRoot + "/Captures/" + committed)), "\(committed)")
+        }
+    }
+
+    /// Without a server, gaps leave the touched books flagged and the summary says so; the DBN
+    /// output (MBP-10 with levels 6–10 empty, trades, statistics) decodes with databento.
+    @Test func replayFlagsWhatItCannotRecoverAndWritesDBN() throws {
+        let dir = TemporaryDirectory()
+        let replay = try run(TestPaths.cfeed, ["replay", sample, "--venue", "shfe", "--reference", reference, "--format", "dbn",
+                                               "--out", dir.file("o.dbn"), "--stats-json", dir.file("stats.json")])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stderr.contains("no MDQP server"))
+        let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.file("stats.json")))) as? [String: Any])
+        #expect(stats["venue"] as? String == "shfe" && stats["gaps"] as? Int ?? 0 >= 1)
+        #expect(!((stats["stale_at_end"] as? [String]) ?? []).isEmpty)
+        let script = """
+            import sys, warnings
+            warnings.simplefilter("ignore")
+            import databento as db
+            store = db.DBNStore.from_file(sys.argv[1])
+            assert store.metadata.dataset == "CF.SHFE.MIRP"
+            book = store.to_df(schema="mbp-10")
+            assert book["bid_px_05"].isna().all() and book["ask_px_09"].isna().all()
+            trades = store.to_df(schema="trades")
+            assert trades["price"].between(3.0, 5.5).all() and set(trades["side"]) == {"N"}
+            assert set(book["symbol"]) <= {f"tk27{m:02d}" for m in range(1, 13)}
+            print(len(book), len(trades))
+            """
+        let result = try runPython(script, [dir.file("o.dbn")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = try #require(stats["records"] as? [String: Int])
+        #expect(result.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) } == [records["mbp-10"] ?? -1, records["mbp-0"] ?? -1])
+    }
+}
