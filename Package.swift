@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "ExchangeSim", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE", "VenueSHFE"],
                 swiftSettings: strictSwift),
         // The umbrella library strategies import.
-        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE", "TickRing", "TickArchive",
+        .target(name: "ComputeFeed", dependencies: ["TickFormat", "PacketCapture", "FeedEngine", "VenueCME", "VenueICE", "VenueSHFE", "TickRing", "TickArchive",
                                                   .product(name: "Atomics", package: "swift-atomics")], swiftSettings: strictSwift),
         // The command-line tool's commands, as a library so tests can call them.
         .target(

@@ -8,3 +8,4 @@
 @_exported public import TickRing
 @_exported public import TickArchive
 @_exported public import VenueICE
+@_exported public import VenueSHFE

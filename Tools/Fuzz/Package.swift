@@ -20,6 +20,10 @@ let package = Package(
             dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
+            name: "FuzzSHFE",
+            dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
             name: "FuzzArchive",
             dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
