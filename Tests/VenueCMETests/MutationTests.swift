@@ -2,6 +2,7 @@ import ExchangeSim
 import FeedEngine
 import Foundation
 import Testing
+import TestSupport
 import TickFormat
 @testable import VenueCME
 
@@ -184,14 +185,7 @@ import TickFormat
         }
     }
 
-    static var caseCount: Int {
-        if let n = ProcessInfo.processInfo.environment["CFEED_MUTATION_CASES"].flatMap(Int.init) { return n }
-        #if DEBUG
-        return 20_000
-        #else
-        return 100_000
-        #endif
-    }
+    static var caseCount: Int { MutationCases.count(debug: 20_000, release: 100_000) }
 
     @Test func mutatedPacketsNeverCrashAndNeverCorruptAnUnflaggedBook() {
         let stream = Self.stream

@@ -2,6 +2,7 @@ import ExchangeSim
 import FeedEngine
 import Foundation
 import Testing
+import TestSupport
 import TickFormat
 @testable import VenueICE
 
@@ -34,14 +35,7 @@ import TickFormat
         return Stream(reference: simulation.reference, packets: Array(packets.prefix(80)))
     }()
 
-    static var caseCount: Int {
-        if let n = ProcessInfo.processInfo.environment["CFEED_MUTATION_CASES"].flatMap(Int.init) { return n }
-        #if DEBUG
-        return 5_000
-        #else
-        return 100_000
-        #endif
-    }
+    static var caseCount: Int { MutationCases.count(debug: 5_000, release: 100_000) }
 
     static func feed(_ packets: [[UInt8]], mutatedIndex: Int?, mutated: [UInt8]) -> ICEChannelHandler<CountingSink> {
         let handler = ICEChannelHandler(reference: stream.reference, configuration: ICEChannelConfiguration(arbitration: .init(startupGraceNs: 0)),

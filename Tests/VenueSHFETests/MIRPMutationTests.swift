@@ -2,6 +2,7 @@ import ExchangeSim
 import FeedEngine
 import Foundation
 import Testing
+import TestSupport
 import TickFormat
 @testable import VenueSHFE
 
@@ -21,14 +22,7 @@ import TickFormat
         return Array(out.prefix(80))
     }()
 
-    static var caseCount: Int {
-        if let n = ProcessInfo.processInfo.environment["CFEED_MUTATION_CASES"].flatMap(Int.init) { return n }
-        #if DEBUG
-        return 5_000
-        #else
-        return 100_000
-        #endif
-    }
+    static var caseCount: Int { MutationCases.count(debug: 5_000, release: 100_000) }
 
     static func mutate(_ packet: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         var p = packet

@@ -11,21 +11,22 @@ let package = Package(
     name: "ComputeFeedFuzz",
     dependencies: [.package(path: root.path)],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzCME",
-            dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
+            dependencies: ["FuzzSupport", .product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "FuzzICE",
-            dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
+            dependencies: ["FuzzSupport", .product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "FuzzSHFE",
-            dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
+            dependencies: ["FuzzSupport", .product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "FuzzArchive",
-            dependencies: [.product(name: "ComputeFeed", package: root.lastPathComponent)],
+            dependencies: ["FuzzSupport", .product(name: "ComputeFeed", package: root.lastPathComponent)],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import ComputeFeed
+import FuzzSupport
 
 /// libFuzzer entry point for the archive reader: every input is a whole archive file. It is
 /// indexed (footer or scan), verified, and every frame decompressed and walked, damaged frames
@@ -17,15 +18,7 @@ public func fuzzArchive(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return sum == 42 ? 1 : 0
 }
 
-/// SwiftPM links an executable target's entry point as `<Target>_main`; it hands over to libFuzzer.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-
 @_cdecl("FuzzArchive_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { fuzzArchive($0, $1) }
+    runFuzzer(argc, argv) { fuzzArchive($0, $1) }
 }

@@ -1,4 +1,5 @@
 import ComputeFeed
+import FuzzSupport
 import FeedEngine
 import VenueICE
 
@@ -28,15 +29,7 @@ enum ICEFuzzing {
     nonisolated(unsafe) static var clock: UInt64 = 1
 }
 
-/// SwiftPM links an executable target's entry point as `<Target>_main`; it hands over to libFuzzer.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-
 @_cdecl("FuzzICE_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { fuzzICE($0, $1) }
+    runFuzzer(argc, argv) { fuzzICE($0, $1) }
 }
