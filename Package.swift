@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TickRing", targets: ["TickRing"]),
         .library(name: "TickArchive", targets: ["TickArchive"]),
         .library(name: "VenueICE", targets: ["VenueICE"]),
+        .library(name: "VenueSHFE", targets: ["VenueSHFE"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -24,6 +24,7 @@ let package = Package(
                            .product(name: "TickRing", package: root.lastPathComponent),
                            .product(name: "TickArchive", package: root.lastPathComponent),
                            .product(name: "VenueICE", package: root.lastPathComponent),
+                           .product(name: "VenueSHFE", package: root.lastPathComponent),
                            .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
     ],

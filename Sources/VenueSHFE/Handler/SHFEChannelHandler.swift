@@ -82,6 +82,10 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) private var tsRecv: UInt64 = 0
     @exclusivity(unchecked) private var tsEvent: UInt64 = 0
     @exclusivity(unchecked) private var packetNo: UInt32 = 0
+    /// The fields of the datagram being received, decoded once by its validation (storage reused).
+    @exclusivity(unchecked) private var decoded: [MIRPFieldValue]? = []
+    /// The datagram `decoded` belongs to.
+    @exclusivity(unchecked) private var decodedBase: UnsafeRawPointer?
 
     public init(reference: SHFEReferenceData, configuration: SHFEChannelConfiguration = .init(), sink: Sink) {
         self.reference = reference
@@ -110,14 +114,20 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     /// One MIRP datagram from `line` (0 = A, 1 = B), received at `tsRecv`.
     public func receive(_ payload: UnsafeRawBufferPointer, line: Int, tsRecv: UInt64) {
         if !definitionsSent { sendDefinitions(tsRecv: tsRecv) }
+        // The other line's copy of a packet already applied: count it, skip validation.
+        if let h = MIRPHeader.read(payload), !h.isHeartbeat, h.topicID == reference.topicID, h.commPhaseNo == session,
+           h.centerChangeNo == centre, arbiter.isOldDuplicate(sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1) {
+            return arbiter.countDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv)
+        }
         let view: MIRPPacketView
-        switch MIRPPacketView.validate(payload) {
+        switch MIRPPacketView.validate(payload, fields: &decoded) {
         case .success(let v): view = v
         case .failure(let why):
             stats.malformedDatagrams[min(line, 1)] += 1
             stats.malformedReasons[why.rawValue, default: 0] += 1
             return
         }
+        decodedBase = payload.baseAddress
         let header = view.header
         guard header.topicID == reference.topicID else {
             stats.otherTopicPackets += 1
@@ -175,7 +185,20 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         packetNo = UInt32(bitPattern: view.header.packetNo)
         var slot: Int?
         var skipping = false
-        view.forEachField { field in
+        // The datagram just received was decoded by its validation; a held copy is decoded again.
+        let fresh = payload.baseAddress == decodedBase
+        if fresh, let fields = decoded {
+            for field in fields { applyField(field, slot: &slot, skipping: &skipping) }
+        } else {
+            view.forEachField { applyField($0, slot: &slot, skipping: &skipping) }
+        }
+        // The end of the packet is the end of the exchange event.
+        stager.flush(into: &sink, eventEnded: true)
+    }
+
+    @inline(__always)
+    private func applyField(_ field: MIRPFieldValue, slot: inout Int?, skipping: inout Bool) {
+        do {
             switch field {
             case .contractHeader(let no, let change):
                 slot = nil
@@ -203,8 +226,6 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
                 break
             }
         }
-        // The end of the packet is the end of the exchange event.
-        stager.flush(into: &sink, eventEnded: true)
     }
 
     private func checkChangeNo(slot: Int, changeNo: Int64) {
@@ -286,16 +307,19 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     private var delta: Int32 { Int32(clamping: Int64(bitPattern: tsRecv) &- Int64(bitPattern: tsEvent)) }
 
     private func emitBook(slot: Int, action: Action, side: Side, price: Int64, size: UInt32, depth: UInt8, topBefore: BidAskPair) {
-        let inst = instruments[slot]
+        // Fields read in place: copying the instrument would retain its symbol.
+        let id = instruments[slot].instrumentID
         let event = BookEvent(price: price, size: size, action: action, side: side, flags: flags(slot), depth: depth,
                               tsRecv: tsRecv, tsInDelta: delta, sequence: packetNo)
         if schemas.contains(.mbp10) {
-            stager.stage(Mbp10Msg(publisherID: publisherID, instrumentID: inst.instrumentID, tsEvent: tsEvent, event: event,
-                                  levels: inst.book.pairs), slot: slot + 1)
+            stager.stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event,
+                                  levels: instruments[slot].book.pairs), slot: slot + 1)
         }
-        if schemas.contains(.mbp1), inst.book.pair(0) != topBefore || action == .trade {
-            stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: inst.instrumentID, tsEvent: tsEvent, event: event,
-                                 level: inst.book.pair(0)), slot: slot + 1)
+        if schemas.contains(.mbp1) {
+            let top = instruments[slot].book.pair(0)
+            if top != topBefore || action == .trade {
+                stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: top), slot: slot + 1)
+            }
         }
     }
 

@@ -211,6 +211,14 @@ public struct MIRPPacketView {
     public let header: MIRPHeader
 
     public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<MIRPPacketView, MIRPMalformed> {
+        var ignored: [MIRPFieldValue]? = nil
+        return validate(bytes, fields: &ignored)
+    }
+
+    /// `validate`, also keeping the decoded fields in `fields` (when given; its storage is reused),
+    /// so that a packet applied at once is decoded only once.
+    public static func validate(_ bytes: UnsafeRawBufferPointer, fields: inout [MIRPFieldValue]?) -> Result<MIRPPacketView, MIRPMalformed> {
+        fields?.removeAll(keepingCapacity: true)
         guard let header = MIRPHeader.read(bytes) else { return .failure(.shortHeader) }
         guard header.flag & 0x0F == 1 else { return .failure(.badVersion) }
         guard header.typeID == MIRPHeader.heartbeat || header.typeID == MIRPHeader.incremental else { return .failure(.unknownType) }
@@ -221,8 +229,9 @@ public struct MIRPPacketView {
             let field = Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int16.self))
             let size = Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 2, as: Int16.self)))
             guard size >= 0, at + 4 + size <= bytes.count else { return .failure(.fieldOverrunsPacket) }
-            if case .failure(let why) = MIRPFieldValue.decode(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at + 4)..<(at + 4 + size)])) {
-                return .failure(why)
+            switch MIRPFieldValue.decode(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at + 4)..<(at + 4 + size)])) {
+            case .failure(let why): return .failure(why)
+            case .success(let value): fields?.append(value)
             }
             at += 4 + size
         }

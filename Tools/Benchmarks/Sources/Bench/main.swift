@@ -22,6 +22,7 @@ if selected("dbn") { TickFormatBenchmarks.run(&harness) }
 if selected("pcap") { PacketCaptureBenchmarks.run(&harness) }
 if selected("cme") { CMEBenchmarks.run(&harness) }
 if selected("ice") { ICEBenchmarks.run(&harness) }
+if selected("shfe") { SHFEBenchmarks.run(&harness) }
 if selected("ring") { RingBenchmarks.run(&harness) }
 if selected("archive") { ArchiveBenchmarks.run(&harness) }
 harness.printTable()

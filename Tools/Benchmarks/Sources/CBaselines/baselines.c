@@ -105,6 +105,46 @@ int64_t cb_walk_impact(const uint8_t *bytes, const uint32_t *lengths, size_t cou
     return sum;
 }
 
+static inline int64_t mirp_varint(const uint8_t *p, const uint8_t *end, const uint8_t **next) {
+    uint64_t u = 0;
+    int shift = 0;
+    while (p < end && shift < 64) {
+        uint8_t b = *p++;
+        u |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) break;
+        shift += 7;
+    }
+    *next = p;
+    return (int64_t)((u >> 1) ^ (0 - (u & 1)));
+}
+
+int64_t cb_walk_mirp(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *updates) {
+    int64_t sum = 0;
+    uint64_t n = 0;
+    size_t base = 0;
+    for (size_t p = 0; p < count; p++) {
+        const uint8_t *packet = bytes + base;
+        size_t len = lengths[p];
+        size_t off = 24;
+        while (off + 4 <= len) {
+            int16_t field, size;
+            memcpy(&field, packet + off, 2);
+            memcpy(&size, packet + off + 2, 2);
+            if (size < 0 || off + 4 + (size_t)size > len) break;
+            if (field == 0x1001 && size >= 2) {
+                const uint8_t *q = packet + off + 6, *end = packet + off + 4 + size;
+                sum += packet[off + 4] + packet[off + 5];
+                for (int k = 0; k < 3; k++) sum += mirp_varint(q, end, &q);
+                n++;
+            }
+            off += 4 + (size_t)size;
+        }
+        base += len;
+    }
+    *updates = n;
+    return sum;
+}
+
 #include <lz4frame.h>
 
 static LZ4F_preferences_t archive_preferences(size_t bytes) {

@@ -22,6 +22,10 @@ int64_t cb_walk_mdp3(const uint8_t *bytes, const uint32_t *lengths, size_t count
 /// `*events` is set to the number of order events read.
 int64_t cb_walk_impact(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *events);
 
+/// The MIRP parse floor: walks `count` packets, every TLV field, and decodes every zigzag varint of
+/// every price-change field (0x1001), summing them. `*updates` is set to the number of such fields.
+int64_t cb_walk_mirp(const uint8_t *bytes, const uint32_t *lengths, size_t count, uint64_t *updates);
+
 /// C11 SPSC ring of `slot_size`-byte slots (Lamport with cached indices, head/tail on separate
 /// cache lines): a producer thread pushes `count` slots, the consumer (calling thread) pops them.
 /// The same algorithm as TickRing.SPSCRing with `stage`/`publish`: one release store per 32 slots.
