@@ -70,6 +70,8 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     public let reference: SHFEReferenceData
     public let instruments = SlotArray<SHFEInstrument>()
     private var slots: [Int32: Int] = [:]
+    /// InstrumentNo → slot for small InstrumentNos (the usual case): no hashing per group.
+    @exclusivity(unchecked) private var denseSlots: [Int16] = []
     @exclusivity(unchecked) public internal(set) var stats = SHFEChannelStats()
     @exclusivity(unchecked) public private(set) var arbiter: SequenceArbiter
     let stager: EventStager
@@ -97,6 +99,10 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
                                               symbol: m.symbol, codecFP: FixedPoint.parse(m.codecPrice) ?? 0,
                                               tickFP: FixedPoint.parse(m.priceTick) ?? 1))
             slots[m.instrumentNo] = i
+        }
+        if let high = slots.keys.max(), high < 65_536, slots.count < Int(Int16.max) {
+            denseSlots = [Int16](repeating: -1, count: Int(high) + 1)
+            for (no, slot) in slots { denseSlots[Int(no)] = Int16(slot) }
         }
         stager = EventStager(instrumentCapacity: reference.instruments.count + 1)
         arbiter = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
@@ -203,7 +209,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             case .contractHeader(let no, let change):
                 slot = nil
                 skipping = false
-                guard let s = no >= 0 && no <= Int64(Int32.max) ? slots[Int32(no)] : nil else {
+                guard let s = slotIndex(of: no) else {
                     stats.unknownInstrumentGroups += 1
                     skipping = true
                     return
@@ -226,6 +232,17 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
                 break
             }
         }
+    }
+
+    @inline(__always)
+    private func slotIndex(of instrumentNo: Int64) -> Int? {
+        guard instrumentNo >= 0 && instrumentNo <= Int64(Int32.max) else { return nil }
+        if !denseSlots.isEmpty {
+            guard instrumentNo < Int64(denseSlots.count) else { return nil }
+            let s = denseSlots[Int(instrumentNo)]
+            return s >= 0 ? Int(s) : nil
+        }
+        return slots[Int32(instrumentNo)]
     }
 
     private func checkChangeNo(slot: Int, changeNo: Int64) {
@@ -267,19 +284,24 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             px = p
             size = UInt32(volume)
             let entry = PriceLevel(price: p, size: size, orders: 0)
+            // (if/else, not ?:, so the book side is updated in place rather than copied)
             if event == UInt8(ascii: "1") {
                 action = .add
-                consistent = isBid ? instruments[slot].book.bids.insert(entry, at: l) : instruments[slot].book.asks.insert(entry, at: l)
+                if isBid { consistent = instruments[slot].book.bids.insert(entry, at: l) } else { consistent = instruments[slot].book.asks.insert(entry, at: l) }
             } else {
                 action = .modify
                 // Modify needs an occupied level: 1 ≤ L ≤ n (§7).
-                let n = isBid ? instruments[slot].book.bids.count : instruments[slot].book.asks.count
-                consistent = l <= n
-                _ = isBid ? instruments[slot].book.bids.overlay(entry, at: l) : instruments[slot].book.asks.overlay(entry, at: l)
+                if isBid {
+                    consistent = l <= instruments[slot].book.bids.count
+                    instruments[slot].book.bids.overlay(entry, at: l)
+                } else {
+                    consistent = l <= instruments[slot].book.asks.count
+                    instruments[slot].book.asks.overlay(entry, at: l)
+                }
             }
         case UInt8(ascii: "3"):
             action = .cancel
-            let (ok, removed) = isBid ? instruments[slot].book.bids.delete(at: l) : instruments[slot].book.asks.delete(at: l)
+            let (ok, removed) = if isBid { instruments[slot].book.bids.delete(at: l) } else { instruments[slot].book.asks.delete(at: l) }
             consistent = ok
             px = removed.price
             size = removed.size
@@ -290,10 +312,15 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         emitBook(slot: slot, action: action, side: isBid ? .bid : .ask, price: px, size: size, depth: UInt8(l - 1), topBefore: topBefore)
     }
 
+    /// Bid prices strictly fall and ask prices strictly rise from level 1 (read in place, no copy of the side).
     private func sideOrdered(_ slot: Int, isBid: Bool) -> Bool {
-        let side = isBid ? instruments[slot].book.bids : instruments[slot].book.asks
-        guard side.count > 1 else { return true }
-        for i in 1..<side.count where isBid ? side[i].price >= side[i - 1].price : side[i].price <= side[i - 1].price { return false }
+        if isBid {
+            let n = instruments[slot].book.bids.count
+            for i in stride(from: 1, to: n, by: 1) where instruments[slot].book.bids[i].price >= instruments[slot].book.bids[i - 1].price { return false }
+        } else {
+            let n = instruments[slot].book.asks.count
+            for i in stride(from: 1, to: n, by: 1) where instruments[slot].book.asks[i].price <= instruments[slot].book.asks[i - 1].price { return false }
+        }
         return true
     }
 

@@ -24,6 +24,12 @@ enum SHFEBenchmarks {
         }
         let floor = { sink &+= tape.walk { cb_walk_mirp($0, $1, $2, &floorUpdates) } }
         floor()
+        if let n = ProcessInfo.processInfo.environment["CFEED_PROFILE_SHFE"].flatMap(Int.init) {
+            // Profiling mode: only the handler, n times (for perf).
+            for _ in 0..<n { sink &+= Int64(runHandler([.mbp10, .mbp1, .trades])) }
+            print("profiled \(n) runs of \(Int(floorUpdates) / 2) book updates")
+            return
+        }
         // Book updates: the price-change fields of the packets the handler processes (one line's worth).
         let updates = Int(floorUpdates) / 2
         let top = harness.measure({ sink &+= Int64(runHandler([.mbp10, .mbp1, .trades])) }, baseline: floor)
