@@ -47,22 +47,8 @@ import Testing
                 usleep(200)
             }
         }
-        reader.start()
-        feed.start()
-        usleep(100_000)  // the feed thread joins the groups
-
-        let sender = try MulticastSender(interface: IPv4Address("127.0.0.1")!)
-        var pacer = Pacer(speed: 10)
-        for datagram in simulation.datagrams {
-            pacer.wait(until: datagram.tsRecv)
-            try datagram.payload.withUnsafeBytes { try sender.send($0, to: datagram.destination) }
-        }
-        usleep(300_000)
-        feed.stop()
+        try playOnLoopback(simulation.datagrams, feed: feed, reader: reader) { collected.done = true }
         #expect(feed.failure == nil)
-        usleep(100_000)
-        collected.done = true
-        while !reader.isFinished { usleep(1000) }
 
         #expect(feed.kernelDrops == 0)
         let stats = try #require(feed.iceChannelStats)
