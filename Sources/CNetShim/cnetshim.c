@@ -124,3 +124,98 @@ int cf_wait_readable(const int *fds, int count, int timeout_ms) {
     for (int i = 0; i < count; i++) { p[i].fd = fds[i]; p[i].events = POLLIN; p[i].revents = 0; }
     return poll(p, (nfds_t)count, timeout_ms);
 }
+
+/* ---- TCP (MDQP) ---- */
+#include <netinet/tcp.h>
+
+static void tcp_options(int fd) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+int cf_tcp_listen(uint32_t addr, uint16_t port, int backlog, uint16_t *bound_port, const char **step) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail(-1, step, "socket");
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) return fail(fd, step, "SO_REUSEADDR");
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(addr);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) return fail(fd, step, "bind");
+    if (listen(fd, backlog) < 0) return fail(fd, step, "listen");
+    socklen_t len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0) return fail(fd, step, "getsockname");
+    *bound_port = ntohs(a.sin_port);
+    return fd;
+}
+
+int cf_tcp_accept(int listener, int timeout_ms) {
+    struct pollfd p = { .fd = listener, .events = POLLIN };
+    int r = poll(&p, 1, timeout_ms);
+    if (r < 0) return -errno;
+    if (r == 0) return -ETIMEDOUT;
+    int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) return -errno;
+    tcp_options(fd);
+    return fd;
+}
+
+int cf_tcp_connect(uint32_t addr, uint16_t port, int timeout_ms, const char **step) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail(-1, step, "socket");
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        if (errno != EINPROGRESS) return fail(fd, step, "connect");
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0) return fail(fd, step, "poll");
+        if (r == 0) { errno = ETIMEDOUT; return fail(fd, step, "connect"); }
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) { errno = err; return fail(fd, step, "connect"); }
+    }
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    tcp_options(fd);
+    return fd;
+}
+
+static int64_t now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int cf_tcp_send_all(int fd, const uint8_t *data, size_t length, int timeout_ms) {
+    int64_t deadline = now_ms() + timeout_ms;
+    size_t sent = 0;
+    while (sent < length) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0) return -ETIMEDOUT;
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+        int r = poll(&p, 1, (int)left);
+        if (r < 0) { if (errno == EINTR) continue; return -errno; }
+        if (r == 0) return -ETIMEDOUT;
+        ssize_t n = send(fd, data + sent, length - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) { if (errno == EINTR || errno == EAGAIN) continue; return -errno; }
+        sent += (size_t)n;
+    }
+    return 0;
+}
+
+long cf_tcp_receive(int fd, uint8_t *buffer, size_t capacity, int timeout_ms) {
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0) { if (errno == EINTR) continue; return -errno; }
+        if (r == 0) return -ETIMEDOUT;
+        ssize_t n = recv(fd, buffer, capacity, MSG_DONTWAIT);
+        if (n < 0) { if (errno == EINTR || errno == EAGAIN) continue; return -errno; }
+        return (long)n;
+    }
+}

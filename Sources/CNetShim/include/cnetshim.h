@@ -32,4 +32,23 @@ int cf_send(int fd, uint32_t group, uint16_t port, const uint8_t *data, size_t l
 
 /// Waits until any of `fds` is readable or `timeout_ms` passes (poll(2)). Returns poll's result.
 int cf_wait_readable(const int *fds, int count, int timeout_ms);
+
+/// Opens a TCP listening socket on `addr`:`port` (host order; port 0 = any free port) and stores
+/// the bound port. Returns the descriptor, or -errno (and `*step` names the failing call).
+int cf_tcp_listen(uint32_t addr, uint16_t port, int backlog, uint16_t *bound_port, const char **step);
+
+/// Accepts one connection (blocking up to `timeout_ms`; -1 = forever). Returns the descriptor
+/// (blocking, TCP_NODELAY), -ETIMEDOUT when nothing came, or -errno.
+int cf_tcp_accept(int listener, int timeout_ms);
+
+/// Connects to `addr`:`port` (host order) within `timeout_ms`. Returns a blocking descriptor with
+/// TCP_NODELAY, or -errno (-ETIMEDOUT when the connect did not finish in time).
+int cf_tcp_connect(uint32_t addr, uint16_t port, int timeout_ms, const char **step);
+
+/// Writes all `length` bytes within `timeout_ms`. Returns 0, or -errno (-ETIMEDOUT, -EPIPE...).
+int cf_tcp_send_all(int fd, const uint8_t *data, size_t length, int timeout_ms);
+
+/// Reads what is available, waiting up to `timeout_ms` for the first byte. Returns the bytes
+/// read (> 0), 0 when the peer closed, -ETIMEDOUT when nothing came, or -errno.
+long cf_tcp_receive(int fd, uint8_t *buffer, size_t capacity, int timeout_ms);
 #endif

@@ -66,6 +66,44 @@ public struct SHFESimulation: Sendable {
     public var datagrams: [SimDatagram]
     public var truth: SHFETruth
     public var reference: SHFEReferenceData
+    /// What the MDQP server needs: every incremental packet and each instrument's state after it.
+    public var recovery: SHFERecoveryLog
+}
+
+/// An instrument's full state after a packet that touched it: what a snapshot reports.
+public struct SHFEInstrumentState: Sendable, Equatable {
+    public var packetNo: Int32
+    public var changeNo: Int64
+    public var bids: [PriceLevel]
+    public var asks: [PriceLevel]
+    public var volume: Int64 = 0
+    public var turnoverFen: Int64 = 0
+    public var openInterest: Int64 = 0
+    /// Prices in 1e-9 units; nil = not set yet.
+    public var lastPrice: Int64?
+    public var openPrice: Int64?
+    public var highestPrice: Int64?
+    public var lowestPrice: Int64?
+    public var upperLimit: Int64?
+    public var lowerLimit: Int64?
+}
+
+/// The simulator's memory for recovery: the incremental packets as multicast (PacketNo n at index
+/// n − 1) and every instrument's state history, so a snapshot can be served as of any PacketNo.
+public struct SHFERecoveryLog: Sendable {
+    public var packets: [[UInt8]] = []
+    public var states: [Int32: [SHFEInstrumentState]] = [:]
+
+    /// The instrument's state including every packet ≤ `packetNo` (nil: untouched so far).
+    public func state(of instrumentNo: Int32, atPacket packetNo: Int32) -> SHFEInstrumentState? {
+        guard let history = states[instrumentNo] else { return nil }
+        var low = 0, high = history.count  // first index with packetNo > the asked one
+        while low < high {
+            let mid = (low + high) / 2
+            if history[mid].packetNo <= packetNo { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : history[low - 1]
+    }
 }
 
 /// A seeded, deterministic SHFE-style market: order flow around a random-walk fair price for the
@@ -83,7 +121,8 @@ public enum SHFESimulator {
     public static func run(_ config: SHFESimulationConfig) -> SHFESimulation {
         var engine = SHFEEngine(config: config)
         engine.run()
-        return SHFESimulation(datagrams: engine.output.sorted { $0.tsRecv < $1.tsRecv }, truth: engine.truth, reference: config.reference)
+        return SHFESimulation(datagrams: engine.output.sorted { $0.tsRecv < $1.tsRecv }, truth: engine.truth, reference: config.reference,
+                              recovery: engine.recovery)
     }
 }
 
@@ -102,12 +141,18 @@ struct SHFEEngine {
         var low: Int64?
         var opened = false
         var limitsSent = false
+        var volume: Int64 = 0
+        var turnoverFen: Int64 = 0
+        var openInterest: Int64 = 0
+        var last: Int64?
+        var openPrice: Int64?
     }
 
     let config: SHFESimulationConfig
     var random: SeededRandom
     var instruments: [Instrument] = []
     var truth = SHFETruth()
+    var recovery = SHFERecoveryLog()
     var output: [SimDatagram] = []
     var lines: ImpairedLines
     var packetNo: Int32 = 0
@@ -184,8 +229,13 @@ struct SHFEEngine {
         if let trade {
             // Turnover in fen: price (ticks of 0.01) × lots × 1000 = fen × 10.
             let fen = trade.price * Int64(trade.size) * 1000
+            let oiChange = Int64(random.next() % 7) - 3
             fields.append(.tradeSummary(lastPriceOffset: trade.price - Self.codecTicks, volumeChange: Int64(trade.size),
-                                        turnoverChangeFen: fen, openInterestChange: Int64(random.next() % 7) - 3))
+                                        turnoverChangeFen: fen, openInterestChange: oiChange))
+            instruments[i].volume += Int64(trade.size)
+            instruments[i].turnoverFen += fen
+            instruments[i].openInterest += oiChange
+            instruments[i].last = trade.price
         }
         var prices: [MIRPFieldValue] = []
         if !instruments[i].limitsSent {
@@ -193,7 +243,7 @@ struct SHFEEngine {
             prices += [.price(field: MIRPField.upperLimitPrice, offset: 144), .price(field: MIRPField.lowerLimitPrice, offset: -144)]
         }
         if let trade {
-            if !instruments[i].opened { instruments[i].opened = true; prices.append(.price(field: MIRPField.openPrice, offset: trade.price - Self.codecTicks)) }
+            if !instruments[i].opened { instruments[i].opened = true; instruments[i].openPrice = trade.price; prices.append(.price(field: MIRPField.openPrice, offset: trade.price - Self.codecTicks)) }
             if trade.price > (instruments[i].high ?? .min) { instruments[i].high = trade.price; prices.append(.price(field: MIRPField.highestPrice, offset: trade.price - Self.codecTicks)) }
             if trade.price < (instruments[i].low ?? .max) { instruments[i].low = trade.price; prices.append(.price(field: MIRPField.lowestPrice, offset: trade.price - Self.codecTicks)) }
         }
@@ -201,12 +251,25 @@ struct SHFEEngine {
         packetNo += 1
         var h = header
         h.packetNo = packetNo
-        lines.send(MIRPPacket.encode(h, fields: fields), sequence: UInt64(packetNo), sendingTime: now, into: &output)
+        let packet = MIRPPacket.encode(h, fields: fields)
+        lines.send(packet, sequence: UInt64(packetNo), sendingTime: now, into: &output)
         lastSend = now
         truth.events.append(.init(instrumentNo: instruments[i].no, packetNo: packetNo, bids: bids, asks: asks))
+        recovery.packets.append(packet)
+        recovery.states[instruments[i].no, default: []].append(state(i, bids: bids, asks: asks))
         if let trade {
             truth.trades.append(.init(instrumentNo: instruments[i].no, packetNo: packetNo, price: trade.price * Self.tickFP, size: UInt32(trade.size)))
         }
+    }
+
+    /// Instrument `i` after the packet just sent (prices in 1e-9 units).
+    func state(_ i: Int, bids: [PriceLevel], asks: [PriceLevel]) -> SHFEInstrumentState {
+        let m = instruments[i]
+        func fp(_ ticks: Int64?) -> Int64? { ticks.map { $0 * Self.tickFP } }
+        return SHFEInstrumentState(packetNo: packetNo, changeNo: m.changeNo, bids: bids, asks: asks, volume: m.volume, turnoverFen: m.turnoverFen,
+                                   openInterest: m.openInterest, lastPrice: fp(m.last), openPrice: fp(m.openPrice),
+                                   highestPrice: fp(m.high), lowestPrice: fp(m.low), upperLimit: fp(Self.codecTicks + 144),
+                                   lowerLimit: fp(Self.codecTicks - 144))
     }
 
     mutating func addPassive(_ i: Int) {

@@ -124,3 +124,36 @@ public final class EventStager {
         records = 0
     }
 }
+
+extension EventStager {
+    /// Stages an instrument's book as a snapshot (DESIGN.md: after recovery the book is
+    /// re-published as a clear, `R`, then the levels, flagged F_SNAPSHOT): one MBP-10 record per
+    /// step, and an MBP-1 record whenever the top changes. `bids`/`asks` are best first; at most
+    /// 10 levels per side are published.
+    public func stageBookSnapshot(publisherID: UInt16, instrumentID: UInt32, slot: Int, bids: [PriceLevel], asks: [PriceLevel],
+                                  flags: RecordFlags, tsRecv: UInt64, sequence: UInt32, schemas: SchemaSelection) {
+        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
+        var partial = LevelBook(depth: 10)
+        let clear = BookEvent(price: undefPrice, size: 0, action: .clear, side: .none, flags: flags, depth: 0, tsRecv: tsRecv, sequence: sequence)
+        if schemas.contains(.mbp10) {
+            stage(Mbp10Msg(publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsRecv, event: clear, levels: partial.pairs), slot: slot)
+        }
+        if schemas.contains(.mbp1) {
+            stage(Mbp1Msg(publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsRecv, event: clear, level: partial.pair(0)), slot: slot)
+        }
+        for (isBid, ladder) in [(true, bids), (false, asks)] {
+            for (i, level) in ladder.prefix(10).enumerated() {
+                let topBefore = partial.pair(0)
+                if isBid { _ = partial.bids.insert(level, at: i + 1) } else { _ = partial.asks.insert(level, at: i + 1) }
+                let event = BookEvent(price: level.price, size: level.size, action: .add, side: isBid ? .bid : .ask, flags: flags,
+                                      depth: UInt8(i), tsRecv: tsRecv, sequence: sequence)
+                if schemas.contains(.mbp10) {
+                    stage(Mbp10Msg(publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsRecv, event: event, levels: partial.pairs), slot: slot)
+                }
+                if schemas.contains(.mbp1), partial.pair(0) != topBefore {
+                    stage(Mbp1Msg(publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsRecv, event: event, level: partial.pair(0)), slot: slot)
+                }
+            }
+        }
+    }
+}

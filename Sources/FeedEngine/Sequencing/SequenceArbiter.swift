@@ -19,6 +19,12 @@
 ///
 /// Events come out through the `body` callback of `receive`, in sequence order: `.deliver` for each
 /// packet to process (from the caller's buffer, or from a held copy) and `.gap` for a lost range.
+///
+/// **Recovery by request** (SHFE MDQP): with `recoversGaps` a hole is never skipped. Once it would
+/// be declared lost it is published in `missing` instead, and the packets after it stay held until
+/// the venue fills it (`fill`, retransmitted packets), replaces the state up to a number
+/// (`resume(after:)`, a snapshot), or gives up (`abandon`, the hole becomes a gap). A hole with
+/// more than `maxHeld` packets held behind it is declared lost as usual.
 public struct SequenceArbiter {
     public struct Configuration: Sendable {
         /// How long a hole may stay open before it is declared lost, on the ts_recv clock.
@@ -71,6 +77,13 @@ public struct SequenceArbiter {
     public private(set) var expected: UInt64?
     public private(set) var gaps = 0
     public private(set) var lostNumbers: UInt64 = 0
+    /// Holes wait for the venue's recovery instead of being declared lost (see the type's notes).
+    public var recoversGaps = false
+    /// With `recoversGaps`: where a sequence starts (SHFE: PacketNo 1), so joining late shows as a
+    /// hole before the first packet seen. Nil: start at the lowest number seen.
+    public var firstNumber: UInt64?
+    /// With `recoversGaps`: the hole every alive line has passed (or that timed out), waiting for recovery.
+    public private(set) var missing: ClosedRange<UInt64>?
 
     /// Highest number each line has passed; 0 = nothing yet (sequence numbers start at 1).
     private var frontier: InlineArray<8, UInt64>
@@ -164,7 +177,7 @@ public struct SequenceArbiter {
         see(line, tsRecv)
         if let passed { frontier[line] = max(frontier[line], passed) }
         if expected == nil {
-            if held.isEmpty, let passed { expected = passed + 1 }
+            if held.isEmpty, let passed { expected = recoversGaps ? min(firstNumber ?? passed + 1, passed + 1) : passed + 1 }
             return endStartupIfDue(now: tsRecv, body)
         }
         declareGaps(now: tsRecv, body)
@@ -178,7 +191,7 @@ public struct SequenceArbiter {
 
     private mutating func endStartupIfDue(now: UInt64, _ body: (Event) -> Void, force: Bool = false) {
         guard expected == nil, let deadline = startupDeadline, force || now >= deadline, let first = held.first else { return }
-        expected = first.sequence
+        expected = recoversGaps && !force ? min(firstNumber ?? first.sequence, first.sequence) : first.sequence
         startupDeadline = nil
         drainHeld(tsRecv: now, body)
         declareGaps(now: now, body)
@@ -190,6 +203,7 @@ public struct SequenceArbiter {
         held.removeAll()
         holeOpenedAt = nil
         expected = nil
+        missing = nil
         startupDeadline = nil
         frontier = .init(repeating: 0)
         flushAttribution(upTo: .max)
@@ -207,6 +221,49 @@ public struct SequenceArbiter {
         flushAttribution(upTo: .max)
     }
 
+    // MARK: - Recovery by request
+
+    /// A packet the venue's recovery supplied (a retransmission): processed like a live copy, but
+    /// counted for no line. Copies of numbers already processed are ignored.
+    public mutating func fill(_ payload: UnsafeRawBufferPointer, sequence: UInt64, count: Int, tsRecv: UInt64, _ body: (Event) -> Void) {
+        guard let next = expected else { return }
+        let last = sequence + UInt64(count) - 1
+        if last < next { return }
+        if sequence <= next {
+            expected = last + 1
+            body(.deliver(payload: payload, sequence: sequence, count: count, skip: Int(next - sequence), tsRecv: tsRecv, line: lineCount))
+            drainHeld(tsRecv: tsRecv, body)
+        } else if !held.contains(where: { $0.sequence == sequence }) {
+            let copy = store.store(payload, sequence: sequence, count: count, tsRecv: tsRecv, line: lineCount)
+            let index = held.firstIndex { $0.sequence > sequence } ?? held.count
+            held.insert(copy, at: index)
+        }
+        if let m = missing, (expected ?? 0) > m.lowerBound { missing = nil }
+        declareGaps(now: tsRecv, body)
+    }
+
+    /// The venue replaced its state with a snapshot holding every number ≤ `number`: held packets up
+    /// to it are dropped, the sequence continues after it.
+    public mutating func resume(after number: UInt64, tsRecv: UInt64, _ body: (Event) -> Void) {
+        startupDeadline = nil
+        missing = nil
+        expected = max(expected ?? 0, number + 1)
+        drainHeld(tsRecv: tsRecv, body)
+        declareGaps(now: tsRecv, body)
+    }
+
+    /// Recovery failed: the open hole is declared lost (a `.gap`) and the packets held after it are
+    /// delivered. Set `recoversGaps` to false first so later holes are not held either.
+    public mutating func abandon(tsRecv: UInt64, _ body: (Event) -> Void) {
+        missing = nil
+        if expected == nil { return endStartupIfDue(now: tsRecv, body, force: true) }
+        if let next = expected, let first = held.first, first.sequence > next {
+            declare(from: next, to: first.sequence - 1, tsRecv: tsRecv, body)
+        }
+        drainHeld(tsRecv: tsRecv, body)
+        declareGaps(now: tsRecv, body)
+    }
+
     // MARK: - internals
 
     @inline(__always) private mutating func see(_ line: Int, _ tsRecv: UInt64) {
@@ -219,6 +276,8 @@ public struct SequenceArbiter {
         markDelivered(line: line, from: sequence, to: sequence + UInt64(count) - 1)
     }
 
+    /// Delivers the held packets that continue the sequence; the ones wholly before `expected` (other
+    /// copies, or numbers a snapshot covered) are recycled silently.
     private mutating func drainHeld(tsRecv: UInt64, _ body: (Event) -> Void) {
         while let first = held.first, let next = expected, first.sequence <= next {
             let packet = held.removeFirst()
@@ -258,8 +317,17 @@ public struct SequenceArbiter {
             var cut: UInt64? = nil
             if let p = passedByAll, p >= next { cut = min(p, holeEnd) }
             if let opened = holeOpenedAt, now &- opened >= configuration.holdTimeoutNs { cut = holeEnd }
-            if held.count > configuration.maxHeld { cut = holeEnd }
-            guard let to = cut else { return }
+            let overflow = held.count > configuration.maxHeld
+            if overflow { cut = holeEnd }
+            guard let to = cut else {
+                if let m = missing, m.lowerBound != next { missing = nil }
+                return
+            }
+            if recoversGaps && !overflow {
+                missing = next...max(to, missing.map { $0.lowerBound == next ? $0.upperBound : to } ?? to)
+                return
+            }
+            missing = nil
             declare(from: next, to: to, tsRecv: now, body)
             drainHeld(tsRecv: now, body)
         }

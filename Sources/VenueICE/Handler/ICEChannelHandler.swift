@@ -640,7 +640,6 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         let slot = market.slot + 1
         let f: RecordFlags = market.isStale ? [.snapshot, .maybeBadBook] : .snapshot
         let ts = currentTsRecv
-        let clear = BookEvent(price: undefPrice, size: 0, action: .clear, side: .none, flags: f, depth: 0, tsRecv: ts, sequence: seq)
         if schemas.contains(.mbo) {
             stager.stage(MboMsg(publisherID: publisherID, instrumentID: id, tsEvent: ts, orderID: 0, price: undefPrice, size: 0, flags: f,
                                 channelID: 0, action: .clear, side: .none, tsRecv: ts, sequence: seq), slot: slot)
@@ -652,28 +651,8 @@ public final class ICEChannelHandler<Sink: RecordSink> {
                 }
             }
         }
-        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
-        var partial = LevelBook(depth: 10)
-        if schemas.contains(.mbp10) {
-            stager.stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: ts, event: clear, levels: partial.pairs), slot: slot)
-        }
-        if schemas.contains(.mbp1) {
-            stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: ts, event: clear, level: partial.pair(0)), slot: slot)
-        }
-        for (isBid, ladder) in [(true, market.bids), (false, market.asks)] {
-            for i in 0..<min(10, ladder.count) {
-                let level = ladder.level(i)
-                let topBefore = partial.pair(0)
-                if isBid { partial.bids.insert(level, at: i + 1) } else { partial.asks.insert(level, at: i + 1) }
-                let event = BookEvent(price: level.price, size: level.size, action: .add, side: isBid ? .bid : .ask, flags: f,
-                                      depth: UInt8(i), tsRecv: ts, sequence: seq)
-                if schemas.contains(.mbp10) {
-                    stager.stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: ts, event: event, levels: partial.pairs), slot: slot)
-                }
-                if schemas.contains(.mbp1), partial.pair(0) != topBefore {
-                    stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: ts, event: event, level: partial.pair(0)), slot: slot)
-                }
-            }
-        }
+        func levels(_ ladder: ICEPriceLadder) -> [PriceLevel] { (0..<min(10, ladder.count)).map { ladder.level($0) } }
+        stager.stageBookSnapshot(publisherID: publisherID, instrumentID: id, slot: slot, bids: levels(market.bids), asks: levels(market.asks),
+                                 flags: f, tsRecv: ts, sequence: seq, schemas: schemas)
     }
 }

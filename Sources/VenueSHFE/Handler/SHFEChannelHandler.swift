@@ -5,10 +5,20 @@ public struct SHFEChannelConfiguration: Sendable {
     /// Which records to build; books are maintained whatever this says.
     public var schemas: SchemaSelection
     public var arbitration: SequenceArbiter.Configuration
+    /// Holes larger than this go to a snapshot instead of a retransmission (§10.2: 1000).
+    public var maxRetransmission: Int
+    /// After a failed snapshot, the first retry waits this long on the ts_recv clock; each further
+    /// failure doubles it, up to `maxRetryDelayNs`.
+    public var retryDelayNs: UInt64
+    public var maxRetryDelayNs: UInt64
 
-    public init(schemas: SchemaSelection = .all, arbitration: SequenceArbiter.Configuration = .init()) {
+    public init(schemas: SchemaSelection = .all, arbitration: SequenceArbiter.Configuration = .init(), maxRetransmission: Int = 1_000,
+                retryDelayNs: UInt64 = 1_000_000_000, maxRetryDelayNs: UInt64 = 30_000_000_000) {
         self.schemas = schemas
         self.arbitration = arbitration
+        self.maxRetransmission = maxRetransmission
+        self.retryDelayNs = retryDelayNs
+        self.maxRetryDelayNs = maxRetryDelayNs
     }
 }
 
@@ -30,6 +40,24 @@ public struct SHFEChannelStats: Sendable {
     public var staleTransitions = 0
     public var sessionChanges = 0
     public var centreSwitches = 0
+    // MDQP recovery
+    public var retransmissionRequests = 0
+    public var packetsRetransmitted = 0
+    /// Holes closed by retransmission.
+    public var retransmissionRecoveries = 0
+    public var snapshotRequests = 0
+    public var snapshotsApplied = 0
+    /// Snapshots older than the books (their 0x1004 behind what was applied): not used.
+    public var snapshotsBehind = 0
+    /// Retransmitted packets that were not valid incremental packets of the topic.
+    public var badRetransmittedPackets = 0
+    /// Groups skipped by the ChangeNo guard (ChangeNo ≤ the snapshot's, or ≤ 0; §10.2): should stay
+    /// 0, so the instrument is also marked stale.
+    public var changeNoFiltered = 0
+    /// Failed MDQP requests by kind (`timeout`, `closed`, `malformed`, `unreachable`, `error_N`...).
+    public var recoveryFailures: [String: Int] = [:]
+    /// The last failure, as one line.
+    public var lastRecoveryFailure: String?
 }
 
 /// One instrument of the topic: its 5-level book, cumulative counters and prices.
@@ -50,6 +78,8 @@ public struct SHFEInstrument: Sendable {
     public internal(set) var isStale = false
     /// A gap happened since this instrument's last group: its next ChangeNo decides.
     public internal(set) var isUnverified = false
+    /// The ChangeNo of the last snapshot applied: groups at or below it are skipped (§10.2).
+    public internal(set) var snapshotChangeNo: Int64 = 0
 }
 
 /// The SHFE-style MIRP handler of one topic: A/B arbitration by PacketNo, sessions by
@@ -64,6 +94,20 @@ public struct SHFEInstrument: Sendable {
 /// - A late join (first PacketNo > 1) without a snapshot source leaves every instrument stale.
 /// - An inconsistent book update (a violated level precondition, a bad EventType or Side, a
 ///   volume ≤ 0 on add or modify) makes that instrument stale.
+///
+/// Recovery through MDQP (§10), when an `MDQPRecoveryAgent` is given; the agent talks to the server
+/// on its own thread, the handler polls it once per datagram and never waits:
+/// - a declared-missing hole of at most `maxRetransmission` packets is asked for by retransmission;
+///   the packets behind it stay held meanwhile, so the books never go stale for a hole that is
+///   recovered; a retransmission that fails, or twice does not close the hole, falls back to a snapshot;
+/// - a late join, a larger hole, a stale instrument (book inconsistency, centre switch, ChangeNo
+///   jump after a gap declared lost) asks for a snapshot; it replaces every instrument it lists,
+///   is re-published as `R` + levels flagged F_SNAPSHOT, and the sequence continues after its 0x1004;
+/// - a failed snapshot declares the hole lost (the books go stale as without a server) and the next
+///   snapshot is tried after 1 s, 2 s, 4 s … (≤ 30 s) on the ts_recv clock;
+/// - the packets a snapshot skipped are reported as a `gap` notice: their trades were not published.
+/// - (decision) a snapshot whose 0x1004 is behind the packets already applied is not used (counted;
+///   retried later): applying it would move the books back in time.
 public final class SHFEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) public var sink: Sink
     public let configuration: SHFEChannelConfiguration
@@ -73,26 +117,44 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     /// InstrumentNo → slot for small InstrumentNos (the usual case): no hashing per group.
     @exclusivity(unchecked) private var denseSlots: [Int16] = []
     @exclusivity(unchecked) public internal(set) var stats = SHFEChannelStats()
-    @exclusivity(unchecked) public private(set) var arbiter: SequenceArbiter
+    @exclusivity(unchecked) public internal(set) var arbiter: SequenceArbiter
     let stager: EventStager
-    @exclusivity(unchecked) private var session: UInt16?
-    @exclusivity(unchecked) private var centre: Int8?
-    @exclusivity(unchecked) private var started = false
+    @exclusivity(unchecked) var session: UInt16?
+    @exclusivity(unchecked) var centre: Int8?
+    @exclusivity(unchecked) var started = false
     @exclusivity(unchecked) private var definitionsSent = false
-    @exclusivity(unchecked) private var lastTsRecv: UInt64 = 0
+    @exclusivity(unchecked) var lastTsRecv: UInt64 = 0
     // The packet being applied.
-    @exclusivity(unchecked) private var tsRecv: UInt64 = 0
+    @exclusivity(unchecked) var tsRecv: UInt64 = 0
     @exclusivity(unchecked) private var tsEvent: UInt64 = 0
-    @exclusivity(unchecked) private var packetNo: UInt32 = 0
+    @exclusivity(unchecked) var packetNo: UInt32 = 0
     /// The fields of the datagram being received, decoded once by its validation (storage reused).
     @exclusivity(unchecked) private var decoded: [MIRPFieldValue]? = []
     /// The datagram `decoded` belongs to.
     @exclusivity(unchecked) private var decodedBase: UnsafeRawPointer?
+    /// MDQP recovery; nil when no server is configured.
+    public let recovery: MDQPRecoveryAgent?
+    @exclusivity(unchecked) var recoveryState = RecoveryState()
+    @exclusivity(unchecked) var staleCount = 0
 
-    public init(reference: SHFEReferenceData, configuration: SHFEChannelConfiguration = .init(), sink: Sink) {
+    struct RecoveryState {
+        /// Bumped by a session change: an answer to a request of an older session is ignored.
+        var epoch = 0
+        var requestEpoch = 0
+        /// No snapshot is asked for before this ts_recv (after failures).
+        var retryAfterNs: UInt64 = 0
+        var nextDelayNs: UInt64 = 0
+        /// Retransmissions in a row that did not close the hole starting at `stuckAt`.
+        var stuckAt: UInt64 = 0
+        var stuckAttempts = 0
+    }
+
+    public init(reference: SHFEReferenceData, configuration: SHFEChannelConfiguration = .init(), sink: Sink,
+                recovery: MDQPRecoveryAgent? = nil) {
         self.reference = reference
         self.configuration = configuration
         self.sink = sink
+        self.recovery = recovery
         for (i, m) in reference.instruments.enumerated() {
             instruments.append(SHFEInstrument(instrumentNo: m.instrumentNo,
                                               instrumentID: SHFEMapping.instrumentID(topic: reference.topicID, instrumentNo: m.instrumentNo),
@@ -106,6 +168,9 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         }
         stager = EventStager(instrumentCapacity: reference.instruments.count + 1)
         arbiter = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
+        arbiter.recoversGaps = recovery != nil
+        arbiter.firstNumber = 1  // §9.1: a session's first packet is 1; with a server, a late join is a hole
+        recoveryState.nextDelayNs = configuration.retryDelayNs
     }
 
     var schemas: SchemaSelection { configuration.schemas }
@@ -151,18 +216,25 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         } else {
             arbiter.receive(payload, line: line, sequence: UInt64(UInt32(bitPattern: header.packetNo)), count: 1, tsRecv: tsRecv) { handle($0) }
         }
+        if recovery != nil { driveRecovery(now: tsRecv) }
     }
 
-    /// Time passes with no datagram (live sources): arbitration timeouts may expire.
-    public func tick(now: UInt64) { arbiter.tick(now: now) { handle($0) } }
+    /// Time passes with no datagram (live sources): arbitration timeouts may expire, MDQP answers
+    /// are taken.
+    public func tick(now: UInt64) {
+        arbiter.tick(now: now) { handle($0) }
+        if recovery != nil { driveRecovery(now: now) }
+    }
 
-    /// End of the input: open holes are declared lost and held packets applied.
+    /// End of the input: the recovery in progress is waited for, then open holes are declared lost
+    /// and held packets applied.
     public func finish() {
+        settleRecovery()
         arbiter.finish(tsRecv: lastTsRecv) { handle($0) }
         if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
     }
 
-    private func handle(_ event: SequenceArbiter.Event) {
+    func handle(_ event: SequenceArbiter.Event) {
         switch event {
         case .deliver(let payload, let sequence, _, _, let ts, _):
             lastTsRecv = max(lastTsRecv, ts)
@@ -214,6 +286,14 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
                     skipping = true
                     return
                 }
+                if change <= instruments[s].snapshotChangeNo {
+                    // §10.2 guard: already in the snapshot, so skipped. With correct PacketNo
+                    // filtering this never happens (ChangeNo starts at 1): the data is suspect.
+                    stats.changeNoFiltered += 1
+                    markStale(slot: s, reason: "changeno_not_after_snapshot")
+                    skipping = true
+                    return
+                }
                 slot = s
                 checkChangeNo(slot: s, changeNo: change)
             case .priceChange(let event, let side, let level, let offset, let volume):
@@ -235,7 +315,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     }
 
     @inline(__always)
-    private func slotIndex(of instrumentNo: Int64) -> Int? {
+    func slotIndex(of instrumentNo: Int64) -> Int? {
         guard instrumentNo >= 0 && instrumentNo <= Int64(Int32.max) else { return nil }
         if !denseSlots.isEmpty {
             guard instrumentNo < Int64(denseSlots.count) else { return nil }
@@ -313,7 +393,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     }
 
     /// Bid prices strictly fall and ask prices strictly rise from level 1 (read in place, no copy of the side).
-    private func sideOrdered(_ slot: Int, isBid: Bool) -> Bool {
+    func sideOrdered(_ slot: Int, isBid: Bool) -> Bool {
         if isBid {
             let n = instruments[slot].book.bids.count
             for i in stride(from: 1, to: n, by: 1) where instruments[slot].book.bids[i].price >= instruments[slot].book.bids[i - 1].price { return false }
@@ -324,7 +404,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         return true
     }
 
-    private func inconsistent(_ slot: Int) {
+    func inconsistent(_ slot: Int) {
         stats.bookInconsistencies += 1
         markStale(slot: slot, reason: "book_inconsistency")
     }
@@ -377,8 +457,9 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
 
     // MARK: - State
 
-    private func markStale(slot: Int, reason: String) {
+    func markStale(slot: Int, reason: String) {
         guard !instruments[slot].isStale else { return }
+        staleCount += 1
         instruments[slot].isStale = true
         instruments[slot].isUnverified = false
         stats.staleTransitions += 1
@@ -396,7 +477,10 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         stats.sessionChanges += 1
         if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
         arbiter.reset()
+        arbiter.recoversGaps = recovery != nil
         started = false
+        staleCount = 0
+        recoveryState = RecoveryState(epoch: recoveryState.epoch + 1, nextDelayNs: configuration.retryDelayNs)
         for i in instruments.indices {
             let was = instruments[i]
             instruments[i] = SHFEInstrument(instrumentNo: was.instrumentNo, instrumentID: was.instrumentID, symbol: was.symbol,

@@ -134,6 +134,13 @@ extension MDQPField {
         }
     }
 
+    /// Bytes the field takes in a message: its 4-byte TLV header and body.
+    public var encodedSize: Int {
+        if case .wrappedPacket(let p) = self { return 4 + p.count }
+        if case .unknown(_, let size) = self { return 4 + size }
+        return 4 + Self.sizes[fieldID]!
+    }
+
     /// The field's body.
     var body: [UInt8] {
         var w = MDQPBody()
