@@ -30,6 +30,15 @@ public struct Replay: ParsableCommand {
     @Option(help: "ice, shfe: the capture's reference data (JSON; specs/instruments.md).")
     var reference: String?
 
+    @Option(help: "shfe: an MDQP server (HOST:PORT) to recover gaps from: retransmission, else snapshot (the capture clock stops while it answers).")
+    var mdqp: String?
+
+    @Option(name: .customLong("mdqp-user"), help: "shfe: MDQP login user (with --mdqp).")
+    var mdqpUser: String = "cfeed"
+
+    @Option(name: .customLong("mdqp-password"), help: "shfe: MDQP login password (with --mdqp).")
+    var mdqpPassword: String = ""
+
     @Option(help: "Output format: text, csv, json (JSON lines), dbn, or none (only the summary, and the archive).")
     var format: String = "text"
 
@@ -83,6 +92,10 @@ public struct Replay: ParsableCommand {
         guard ["cme", "ice", "shfe"].contains(venue) else { throw ValidationError("unknown --venue '\(venue)' (cme, ice, shfe)") }
         if venue != "cme" && reference == nil { throw ValidationError("--venue \(venue) needs --reference FILE (the capture's reference data)") }
         if venue == "cme" && reference != nil { throw ValidationError("--reference is for --venue ice and shfe (CME definitions are on the wire)") }
+        if let mdqp {
+            guard venue == "shfe" else { throw ValidationError("--mdqp is for --venue shfe (MDQP is the SHFE-style recovery service)") }
+            guard Endpoint(mdqp) != nil else { throw ValidationError("--mdqp '\(mdqp)' is not HOST:PORT (an IPv4 address and a port)") }
+        }
         if let schema, case .failure(let error) = SchemaSelection.parse(schema) { throw ValidationError(error.description) }
         guard speed == "max" || (Double(speed).map { $0 > 0 } ?? false) else {
             throw ValidationError("--speed must be max or a positive number, not '\(speed)'")
@@ -164,10 +177,18 @@ public struct Replay: ParsableCommand {
         let lines = shfeLines(try loadChannel(config, venue: "shfe"))
         let (pipeline, built, recorder) = try prepareOutput(writer: writer, schemas: schemas, symbols: symbols,
                                                             venue: "shfe", dataset: SHFEMapping.dataset)
-        let handler = SHFEChannelHandler(reference: reference, configuration: SHFEChannelConfiguration(schemas: built), sink: pipeline)
+        let agent = mdqp.flatMap(Endpoint.init).map {
+            MDQPRecoveryAgent(configuration: MDQPClientConfiguration(server: $0, userID: mdqpUser, password: mdqpPassword), topicID: reference.topicID)
+        }
+        defer { agent?.stop() }
+        let handler = SHFEChannelHandler(reference: reference, configuration: SHFEChannelConfiguration(schemas: built), sink: pipeline,
+                                         recovery: agent)
         let counts = try replayLoop(reader, feeds: 1, recorder: recorder,
                                     route: { d in lines.firstIndex(of: d).map { (0, $0) } },
-                                    deliver: { payload, _, line, ts in handler.receive(payload, line: line, tsRecv: ts) })
+                                    deliver: { payload, _, line, ts in
+                                        handler.receive(payload, line: line, tsRecv: ts)
+                                        handler.settleRecovery()  // a replay is the same at any speed: the server answers "at once"
+                                    })
         handler.finish()
         try finishOutput(recorder: recorder, writer: &handler.sink.writer, summary: handler.sink.summary)
         return ReplaySummary(capture: file, reader: reader, counts: counts, shfe: handler, output: handler.sink.summary,
@@ -407,8 +428,8 @@ struct ReplaySummary {
         lostNumbers = handler.arbiter.lostNumbers
         lostUnit = "packets"
         let stats = handler.stats
-        recoveries = 0
-        instrumentRecoveries = 0
+        recoveries = stats.retransmissionRecoveries + stats.snapshotsApplied
+        instrumentRecoveries = stats.instrumentsRecovered
         staleTransitions = stats.staleTransitions
         resets = ("session changes", "session_changes", stats.sessionChanges)
         malformedPackets = stats.malformedDatagrams.reduce(0, +)
@@ -418,9 +439,20 @@ struct ReplaySummary {
                   ("ChangeNo jumps", "changeno_jumps", stats.changeNoJumps),
                   ("instruments verified after gaps", "verified_after_gap", stats.verifiedAfterGap),
                   ("book inconsistencies", "book_inconsistencies", stats.bookInconsistencies)]
+        if let agent = handler.recovery {
+            extras += [("retransmission requests", "retransmission_requests", stats.retransmissionRequests),
+                       ("packets retransmitted", "packets_retransmitted", stats.packetsRetransmitted),
+                       ("snapshot requests", "snapshot_requests", stats.snapshotRequests),
+                       ("snapshots applied", "snapshots_applied", stats.snapshotsApplied),
+                       ("packets skipped by snapshots", "packets_skipped_by_snapshots", Int(stats.packetsSkippedBySnapshots)),
+                       ("MDQP failures", "mdqp_failures", stats.recoveryFailures.values.reduce(0, +))]
+            if let last = stats.lastRecoveryFailure {
+                footnote = "MDQP server \(agent.configuration.server): \(stats.recoveryFailures.values.reduce(0, +)) requests failed; last: \(last)"
+            }
+        }
         staleAtEnd = handler.instruments.indices.map { handler.instruments[$0] }.filter(\.isStale).map(\.symbol)
-        if !staleAtEnd.isEmpty {
-            footnote = "no MDQP server: the stale instruments stay flagged (F_MAYBE_BAD_BOOK) until a snapshot or the next session"
+        if !staleAtEnd.isEmpty && handler.recovery == nil {
+            footnote = "no MDQP server (--mdqp): the stale instruments stay flagged (F_MAYBE_BAD_BOOK) until a snapshot or the next session"
         }
         self.output = output
         self.seenSymbols = seenSymbols

@@ -5,9 +5,6 @@ import Glibc
 import Histogram
 import TickArchive
 
-/// Set by SIGINT/SIGTERM; the run loop polls it (an async-signal-safe store).
-nonisolated(unsafe) private var stopSignal: sig_atomic_t = 0
-
 /// `cfeed run --config FILE`: the live handler.
 public struct Run: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -50,14 +47,7 @@ public struct Run: ParsableCommand {
             let path = "\(record)/cfeed-cme-\(channelID)-\(stamp).pcap"
             do { recorder = try PcapWriter(path: path) } catch { throw CLIFailure(.cannotCreateOutput, "\(error)") }
         }
-        signal(SIGINT) { _ in stopSignal = 1 }
-        signal(SIGTERM) { _ in stopSignal = 1 }
-        // A parent may have started us with these blocked (children inherit the signal mask).
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGINT)
-        sigaddset(&unblock, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        StopSignal.install()
 
         // The archive writer never holds the live feed back: records it cannot keep are marked as an archive gap.
         let archiver: ArchiveRecorder?
@@ -75,7 +65,7 @@ public struct Run: ParsableCommand {
         var lastStatus: FeedHandler.LiveStatus?
         var recordError: (any Error)?
         let stopper = Thread { [duration] in
-            while stopSignal == 0 && (duration.map { Date().timeIntervalSince(started) < $0 } ?? true) && archiver?.hasFailed != true {
+            while !StopSignal.received && (duration.map { Date().timeIntervalSince(started) < $0 } ?? true) && archiver?.hasFailed != true {
                 usleep(20_000)
             }
             feed.requestStop()

@@ -62,6 +62,15 @@ public struct Simulate: ParsableCommand {
     @Option(help: "ice, shfe: where to write the reference data of the capture (default: beside --out, FILE.reference.json).")
     var reference: String?
 
+    @Option(help: "shfe: serve MDQP recovery (login, snapshot, retransmission) on HOST:PORT; after the run it keeps serving until SIGINT/SIGTERM or --mdqp-linger.")
+    var mdqp: String?
+
+    @Option(name: .customLong("mdqp-linger"), help: "shfe: with --mdqp, seconds to keep serving after the run (default: until SIGINT/SIGTERM).")
+    var mdqpLinger: Double?
+
+    @Option(name: .customLong("mdqp-password"), help: "shfe: with --mdqp, the password logins must give (default: any).")
+    var mdqpPassword: String?
+
     @Option(name: .customLong("session-change-at"), help: "ice: restart the multicast server (new SessionNumber) at this fraction of the session, 0 to 1.")
     var sessionChangeAt: Double?
 
@@ -75,6 +84,11 @@ public struct Simulate: ParsableCommand {
         if let sessionChangeAt, venue != "ice" || !(0...1).contains(sessionChangeAt) {
             throw ValidationError("--session-change-at is for ice, a fraction between 0 and 1")
         }
+        if let mdqp {
+            guard venue == "shfe" else { throw ValidationError("--mdqp is for shfe (MDQP is the SHFE-style recovery service)") }
+            guard Endpoint(mdqp) != nil else { throw ValidationError("--mdqp '\(mdqp)' is not HOST:PORT (an IPv4 address and a port)") }
+        }
+        if let mdqpLinger, mdqp == nil || mdqpLinger < 0 { throw ValidationError("--mdqp-linger needs --mdqp and a number of seconds ≥ 0") }
         if reference != nil && venue == "cme" { throw ValidationError("--reference is for ice and shfe (CME definitions are on the wire)") }
         guard duration > 0, duration <= 86_400 else { throw ValidationError("--duration must be between 0 and 86400 seconds") }
         guard rate > 0, rate <= 1_000_000 else { throw ValidationError("--rate must be between 0 and 1000000") }
@@ -89,6 +103,7 @@ public struct Simulate: ParsableCommand {
         let summary: String
         var truthText: String?
         var referenceData: Data?
+        var server: SHFEMDQPServer?
         switch venue {
         case "shfe":
             let config = SHFESimulationConfig(
@@ -98,6 +113,17 @@ public struct Simulate: ParsableCommand {
                 addresses: shfeLines(try loadChannel(self.config, venue: "shfe")))
             let simulation = SHFESimulator.run(config)
             datagrams = simulation.datagrams
+            if let mdqp, let endpoint = Endpoint(mdqp) {
+                var options = SHFEMDQPServer.Options()
+                options.password = mdqpPassword
+                do {
+                    // Live, the server serves what has been multicast so far; for a capture, all of it.
+                    server = try SHFEMDQPServer(simulation: simulation, listen: endpoint, options: options, publishAll: !multicast)
+                } catch {
+                    throw CLIFailure(.usage, error.description)
+                }
+                printError("serving MDQP on \(server!.endpoint)")
+            }
             if truth != nil { truthText = Self.truthJSON(simulation.truth, seed: seed) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -131,10 +157,16 @@ public struct Simulate: ParsableCommand {
             do {
                 let sender = try MulticastSender(interface: IPv4Address(interface)!)
                 var pacer = Pacer(speed: speed)
+                var published: Int32 = 0
                 for d in datagrams {
                     pacer.wait(until: d.tsRecv)
                     try d.payload.withUnsafeBytes { try sender.send($0, to: d.destination) }
+                    if let server, let header = d.payload.withUnsafeBytes({ MIRPHeader.read($0) }), header.packetNo > published {
+                        published = header.packetNo
+                        server.publish(upTo: published)
+                    }
                 }
+                server?.publish(upTo: Int32.max)
                 printError("sent \(sender.sent) datagrams on \(interface) at \(speed)x")
             } catch {
                 throw CLIFailure(.ioError, "\(error)")
@@ -146,7 +178,10 @@ public struct Simulate: ParsableCommand {
         } catch {
             throw CLIFailure(.cannotCreateOutput, "cannot write \(referencePath ?? ""): \((error as NSError).localizedDescription)")
         }
-        guard let out else { return }
+        guard let out else {
+            if let server { serveUntilStopped(server) }
+            return
+        }
         do {
             let writer = try PcapWriter(path: out)
             let source = IPv4Address("127.0.0.1")!
@@ -160,6 +195,18 @@ public struct Simulate: ParsableCommand {
             throw CLIFailure(.cannotCreateOutput, "\(error)")
         }
         printError("\(summary) -> \(out)" + (referenceData != nil ? " (reference data: \(referencePath ?? ""))" : ""))
+        if let server { serveUntilStopped(server) }
+    }
+
+    /// Keeps the MDQP server up after the run until SIGINT/SIGTERM or --mdqp-linger.
+    func serveUntilStopped(_ server: SHFEMDQPServer) {
+        StopSignal.install()
+        let deadline = mdqpLinger.map { Pacer.now() + UInt64($0 * 1e9) }
+        printError("MDQP server \(server.endpoint) keeps serving " + (mdqpLinger.map { "for \($0) s" } ?? "until interrupted (Ctrl-C)"))
+        while !StopSignal.received && deadline.map({ Pacer.now() < $0 }) ?? true { usleep(50_000) }
+        let c = server.counts
+        server.stop()
+        printError("MDQP: \(c.connections) connections, \(c.logins) logins, \(c.snapshots) snapshots, \(c.retransmissions) retransmissions (\(c.packetsRetransmitted) packets), \(c.errors) errors")
     }
 
     static func truthJSON(_ truth: SHFETruth, seed: UInt64) -> String {

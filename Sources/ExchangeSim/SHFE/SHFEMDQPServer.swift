@@ -74,7 +74,9 @@ public final class SHFEMDQPServer: Sendable {
 
     /// The playback has multicast every packet up to `packetNo`: snapshots include them and
     /// retransmission may serve them.
-    public func publish(upTo packetNo: Int32) { published.store(packetNo, ordering: .releasing) }
+    public func publish(upTo packetNo: Int32) {
+        published.store(min(max(packetNo, 0), Int32(simulation.value.recovery.packets.count)), ordering: .releasing)
+    }
 
     /// Stops accepting, closes every connection, and returns once the server's threads have ended.
     public func stop() {

@@ -133,6 +133,7 @@ extension SHFEChannelHandler {
         packetNo = UInt32(truncatingIfNeeded: last)
         let skippedFrom = arbiter.expected ?? 1
         if last >= skippedFrom {
+            stats.packetsSkippedBySnapshots += last - skippedFrom + 1
             notice(tsRecv: lastTsRecv, "gap feed=mirp from=\(skippedFrom) to=\(last) lost=\(last - skippedFrom + 1) via=snapshot")
         }
         started = true
@@ -181,6 +182,7 @@ extension SHFEChannelHandler {
             if wasStale {
                 instruments[slot].isStale = false
                 staleCount -= 1
+                stats.instrumentsRecovered += 1
                 notice(tsRecv: lastTsRecv, instrumentID: instruments[slot].instrumentID,
                        "clean instrument=\(instruments[slot].instrumentID) symbol=\(instruments[slot].symbol) via=snapshot packet=\(packet)")
             }

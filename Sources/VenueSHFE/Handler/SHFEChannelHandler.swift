@@ -47,6 +47,10 @@ public struct SHFEChannelStats: Sendable {
     public var retransmissionRecoveries = 0
     public var snapshotRequests = 0
     public var snapshotsApplied = 0
+    /// Packets a snapshot made unnecessary (never applied: their trades were not published).
+    public var packetsSkippedBySnapshots: UInt64 = 0
+    /// Stale instruments made clean by a snapshot.
+    public var instrumentsRecovered = 0
     /// Snapshots older than the books (their 0x1004 behind what was applied): not used.
     public var snapshotsBehind = 0
     /// Retransmitted packets that were not valid incremental packets of the topic.
