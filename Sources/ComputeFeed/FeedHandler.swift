@@ -5,6 +5,7 @@ public import TickFormat
 public import TickRing
 public import VenueCME
 public import VenueICE
+public import VenueSHFE
 import Glibc
 
 /// The in-process API strategies use: a feed handler that decodes a channel and publishes DBN
@@ -28,6 +29,10 @@ public final class FeedHandler: @unchecked Sendable {
             case cme
             /// The ICE-style full-order-depth channel: its reference data and groups.
             case ice(reference: ICEReferenceData, addresses: ICEChannelAddresses)
+            /// The SHFE-style MIRP topic of `reference` on `lines` (A, B), recovering through the
+            /// MDQP server of `mdqp` when given. Without a reference file, take the reference
+            /// data from the server: `SHFEReferenceData.fetch(topicID:from:)`.
+            case shfe(reference: SHFEReferenceData, lines: [Endpoint], mdqp: MDQPClientConfiguration?)
         }
         public var venue: Venue
         public var addresses: CMEChannelAddresses
@@ -58,9 +63,10 @@ public final class FeedHandler: @unchecked Sendable {
     var schemas: SchemaSelection = [.definition, .system]
     private var handler: CMEChannelHandler<RingSink>?
     private var iceHandler: ICEChannelHandler<RingSink>?
+    var shfeHandler: SHFEChannelHandler<RingSink>?
     let stopRequested = ManagedAtomic<Bool>(false)
     /// A subscription joined a running feed: the feed thread publishes the current books.
-    private let snapshotRequested = ManagedAtomic<Bool>(false)
+    let snapshotRequested = ManagedAtomic<Bool>(false)
     let running = ManagedAtomic<Bool>(false)
     private let finished = ManagedAtomic<Bool>(false)
     private var thread: pthread_t?
@@ -132,8 +138,9 @@ public final class FeedHandler: @unchecked Sendable {
 
     /// The current book, definition and status of `symbol`, from any thread: the feed thread
     /// answers between two datagrams (no lock on its hot path). Nil for an unknown symbol, or if
-    /// the feed does not answer within `timeout`.
+    /// the feed does not answer within `timeout`. CME channels only (nil for the other venues).
     public func state(of symbol: String, timeout: Duration = .seconds(1)) -> InstrumentState? {
+        guard case .cme = settings.venue else { return nil }
         if isFinished || !running.load(ordering: .acquiring) {
             return answerDirectly(symbol)
         }
@@ -223,6 +230,9 @@ public final class FeedHandler: @unchecked Sendable {
     public func runLive(tap: ((Datagram) -> Void)? = nil, reportEvery: UInt64 = 0,
                         report: ((LiveStatus) -> Void)? = nil) throws(SocketError) {
         if case .ice(let reference, let addresses) = settings.venue { return try runLiveICE(reference: reference, addresses: addresses, tap: tap) }
+        if case .shfe(let reference, let lines, let mdqp) = settings.venue {
+            return try runLiveSHFE(reference: reference, lines: lines, mdqp: mdqp, tap: tap)
+        }
         let joins = settings.addresses.allEndpoints.map {
             MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
         }
@@ -266,12 +276,15 @@ public final class FeedHandler: @unchecked Sendable {
     }
 
     /// Datagrams the kernel dropped on the live sockets (after `runLive` returns).
-    public private(set) var kernelDrops: UInt64 = 0
+    public internal(set) var kernelDrops: UInt64 = 0
 
     /// Runs a capture through the handler on the calling thread, paced by its timestamps at
     /// `speed` (nil: as fast as possible).
     public func runCapture(path: String, speed: Double? = nil) throws(CaptureError) {
         let reader = try PcapReader(path: path)
+        if case .shfe(let reference, let lines, let mdqp) = settings.venue {
+            return try runCaptureSHFE(reader, reference: reference, lines: lines, mdqp: mdqp, speed: speed)
+        }
         if case .ice(let reference, let addresses) = settings.venue {
             let handler = makeICEHandler(reference)
             var pacer = Pacer(speed: speed)

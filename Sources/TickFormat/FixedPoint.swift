@@ -1,6 +1,19 @@
 /// Exact decimal text to DBN's 1e-9 fixed point, for reference data ("0.001" → 1_000_000): no
 /// floating point anywhere on the way.
 public enum FixedPoint {
+    /// Exact decimal text of a 1e-9 fixed-point value: 2605000000 → "2.605" (no floating point);
+    /// `undefPrice` → "".
+    public static func format(_ value: Int64) -> String {
+        if value == undefPrice { return "" }
+        let negative = value < 0
+        let magnitude = value.magnitude
+        let whole = magnitude / 1_000_000_000
+        var fraction = String(magnitude % 1_000_000_000)
+        fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
+        while fraction.count > 1 && fraction.hasSuffix("0") { fraction.removeLast() }
+        return (negative ? "-" : "") + "\(whole).\(fraction)"
+    }
+
     /// Parses `[-]digits[.digits]` with at most 9 decimals; nil for anything else or an overflow.
     public static func parse(_ text: String) -> Int64? {
         var s = Substring(text)

@@ -4,8 +4,9 @@ import Foundation
 
 /// The live tests' common run: start the subscriber's reader thread and the feed, send the
 /// simulated datagrams onto loopback multicast at 10x their pace, let the feed drain and stop it,
-/// then stop the reader (`stopReader`) and wait for it.
-func playOnLoopback(_ datagrams: [SimDatagram], feed: FeedHandler, reader: Thread, stopReader: () -> Void) throws {
+/// then stop the reader (`stopReader`) and wait for it. `sent` sees each datagram once it is out.
+func playOnLoopback(_ datagrams: [SimDatagram], feed: FeedHandler, reader: Thread, sent: (SimDatagram) -> Void = { _ in },
+                    stopReader: () -> Void) throws {
     reader.start()
     feed.start()
     usleep(100_000)  // the feed thread joins the groups
@@ -14,6 +15,7 @@ func playOnLoopback(_ datagrams: [SimDatagram], feed: FeedHandler, reader: Threa
     for datagram in datagrams {
         pacer.wait(until: datagram.tsRecv)
         try datagram.payload.withUnsafeBytes { try sender.send($0, to: datagram.destination) }
+        sent(datagram)
     }
     usleep(300_000)
     feed.stop()

@@ -215,3 +215,23 @@ extension MDQPRecoveryAgent.Request {
         return "retransmission"
     }
 }
+
+extension SHFEChannelHandler {
+    /// Every instrument's definition and book as snapshot records, between `snapshot begin` and
+    /// `snapshot end` notices: what a subscriber that joins a running feed starts from.
+    public func publishSnapshots(tsRecv ts: UInt64) {
+        if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
+        let now = max(ts, lastTsRecv)
+        stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: now, "snapshot begin reason=subscriber"), slot: 0)
+        let sequence = UInt32(truncatingIfNeeded: (arbiter.expected ?? 1) &- 1)
+        for (i, m) in reference.instruments.enumerated() {
+            if schemas.contains(.definition) { stager.stage(SHFEMapping.definition(m, topic: reference.topicID, tsRecv: now), slot: i + 1) }
+            stager.stageBookSnapshot(publisherID: publisherID, instrumentID: instruments[i].instrumentID, slot: i + 1,
+                                     bids: instruments[i].book.bids.array, asks: instruments[i].book.asks.array,
+                                     flags: instruments[i].isStale ? [.snapshot, .maybeBadBook] : .snapshot, tsRecv: now,
+                                     sequence: sequence, schemas: schemas)
+        }
+        stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: now, "snapshot end"), slot: 0)
+        stager.flush(into: &sink, eventEnded: true)
+    }
+}

@@ -71,3 +71,26 @@ public struct SHFEReferenceData: Codable, Sendable, Equatable {
         return reference
     }
 }
+
+extension SHFEReferenceData {
+    /// The reference data live, from an MDQP snapshot's instrument fields (0x0101): what a
+    /// handler without a reference file starts from. Prices become exact decimals (f64 rounded
+    /// to 1e-9); the expiration is not in MDQP.
+    public init(snapshot: MDQPSnapshot) {
+        func decimal(_ value: Double) -> String { FixedPoint.format(Int64((value * 1e9).rounded())) }
+        self.init(topicID: snapshot.topicID, instruments: snapshot.instruments.map {
+            Instrument(instrumentNo: $0.instrumentNo, symbol: $0.symbol, codecPrice: decimal($0.codecPrice), priceTick: decimal($0.priceTick),
+                       volumeMultiple: Int64($0.volumeMultiple), currency: $0.currency, expiration: nil)
+        })
+    }
+
+    /// Logs in to the MDQP server of `configuration` and takes the topic's reference data from a
+    /// snapshot (live mode without a reference file).
+    public static func fetch(topicID: Int16, from configuration: MDQPClientConfiguration) throws(MDQPFailure) -> SHFEReferenceData {
+        let client = MDQPClient(configuration: configuration)
+        defer { client.close() }
+        let snapshot = try client.snapshot(topic: topicID)
+        guard !snapshot.instruments.isEmpty else { throw .unusable("the snapshot of topic \(topicID) lists no instruments") }
+        return SHFEReferenceData(snapshot: snapshot)
+    }
+}
