@@ -40,6 +40,12 @@ public struct BookSide: Equatable, Sendable {
     @inlinable public subscript(i: Int) -> PriceLevel { levels.span[i] }
     @inlinable public var best: PriceLevel { levels.span[0] }
 
+    /// Level `i` of the side at `side`, read in place (an InlineArray keeps its elements
+    /// contiguous from its start), without copying the side.
+    @inlinable public static func level(_ side: UnsafePointer<BookSide>, _ i: Int) -> PriceLevel {
+        UnsafeRawPointer(side.pointer(to: \.levels)!).assumingMemoryBound(to: PriceLevel.self)[i]
+    }
+
     /// New at 1-based `level`: levels at and below move down, the last falls off.
     @inlinable
     @discardableResult
@@ -150,6 +156,13 @@ public struct LevelBook: Equatable, Sendable {
     /// Level `i` as a DBN `BidAskPair` (empty sides: UNDEF_PRICE, 0, 0).
     @inlinable public func pair(_ i: Int) -> BidAskPair {
         let b = bids[i], a = asks[i]
+        return BidAskPair(bidPx: b.price, askPx: a.price, bidSz: b.size, askSz: a.size, bidCt: b.orders, askCt: a.orders)
+    }
+
+    /// Level `i` of the book at `book`, read in place. Calling `pair(_:)` on a book stored in a
+    /// class or through a pointer first copies the whole book (352 bytes); this reads 32.
+    @inlinable public static func pair(_ book: UnsafePointer<LevelBook>, _ i: Int) -> BidAskPair {
+        let b = BookSide.level(book.pointer(to: \.bids)!, i), a = BookSide.level(book.pointer(to: \.asks)!, i)
         return BidAskPair(bidPx: b.price, askPx: a.price, bidSz: b.size, askSz: a.size, bidCt: b.orders, askCt: a.orders)
     }
 

@@ -30,6 +30,14 @@ public final class SlotArray<Element> {
         }
     }
 
+    /// The element's address, for reads that must not copy it: calling a method on
+    /// `store[slot].book` may copy the whole book first; `store.pointer(slot).pointee.book` does not.
+    /// Valid until the next `append`.
+    @inlinable public func pointer(_ i: Int) -> UnsafeMutablePointer<Element> {
+        precondition(i >= 0 && i < count, "slot out of range")
+        return base + i
+    }
+
     public func append(_ element: Element) {
         if count == capacity {
             let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)

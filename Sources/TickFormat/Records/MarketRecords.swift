@@ -180,6 +180,11 @@ public struct Mbp10Msg: DBNRecord, Equatable {
     }
 
     public static func == (lhs: Mbp10Msg, rhs: Mbp10Msg) -> Bool { lhs.hasSameBytes(as: rhs) }
+
+    /// Byte offsets of `event` and `levels` (DBN layout; checked against MemoryLayout by the tests),
+    /// for building the record in place.
+    public static let eventOffset = 16
+    public static let levelsOffset = 48
 }
 
 /// An OHLCV bar (rtypes 0x20–0x24, 56 bytes; 0x11 is the read-only legacy type).

@@ -132,9 +132,12 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var tsRecv: UInt64 = 0
     @exclusivity(unchecked) private var tsEvent: UInt64 = 0
     @exclusivity(unchecked) var packetNo: UInt32 = 0
-    /// The fields of the datagram being received, decoded once by its validation (storage reused).
-    @exclusivity(unchecked) private var decoded: [MIRPFieldValue]? = []
-    /// The datagram `decoded` belongs to.
+    /// The fields of the datagram being received, decoded once by its validation (raw storage,
+    /// reused: no array retain or uniqueness check per packet).
+    @exclusivity(unchecked) private var fields: UnsafeMutablePointer<MIRPFieldValue>
+    @exclusivity(unchecked) private var fieldCount = 0
+    @exclusivity(unchecked) private var fieldCapacity = 64
+    /// The datagram `fields` belong to, while `receive` runs.
     @exclusivity(unchecked) private var decodedBase: UnsafeRawPointer?
     /// MDQP recovery; nil when no server is configured.
     public let recovery: MDQPRecoveryAgent?
@@ -159,6 +162,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         self.configuration = configuration
         self.sink = sink
         self.recovery = recovery
+        fields = .allocate(capacity: fieldCapacity)
         for (i, m) in reference.instruments.enumerated() {
             instruments.append(SHFEInstrument(instrumentNo: m.instrumentNo,
                                               instrumentID: SHFEMapping.instrumentID(topic: reference.topicID, instrumentNo: m.instrumentNo),
@@ -177,7 +181,24 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         recoveryState.nextDelayNs = configuration.retryDelayNs
     }
 
+    deinit {
+        fields.deallocate()  // MIRPFieldValue is trivial: nothing to deinitialize
+        recovery?.stop()
+    }
+
     var schemas: SchemaSelection { configuration.schemas }
+
+    @inline(__always) private func keep(_ field: MIRPFieldValue) {
+        if fieldCount == fieldCapacity {
+            let bigger = UnsafeMutablePointer<MIRPFieldValue>.allocate(capacity: fieldCapacity * 2)
+            bigger.moveInitialize(from: fields, count: fieldCount)
+            fields.deallocate()
+            fields = bigger
+            fieldCapacity *= 2
+        }
+        (fields + fieldCount).initialize(to: field)
+        fieldCount &+= 1
+    }
     var publisherID: UInt16 { SHFEMapping.publisherID }
 
     public func instrument(symbol: String) -> SHFEInstrument? {
@@ -195,7 +216,8 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             return arbiter.countDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv)
         }
         let view: MIRPPacketView
-        switch MIRPPacketView.validate(payload, fields: &decoded) {
+        fieldCount = 0
+        switch MIRPPacketView.validate(payload, each: { keep($0) }) {
         case .success(let v): view = v
         case .failure(let why):
             stats.malformedDatagrams[min(line, 1)] += 1
@@ -203,6 +225,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             return
         }
         decodedBase = payload.baseAddress
+        defer { decodedBase = nil }
         let header = view.header
         guard header.topicID == reference.topicID else {
             stats.otherTopicPackets += 1
@@ -268,9 +291,8 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         var slot: Int?
         var skipping = false
         // The datagram just received was decoded by its validation; a held copy is decoded again.
-        let fresh = payload.baseAddress == decodedBase
-        if fresh, let fields = decoded {
-            for field in fields { applyField(field, slot: &slot, skipping: &skipping) }
+        if payload.baseAddress == decodedBase {
+            for i in 0..<fieldCount { applyField(fields[i], slot: &slot, skipping: &skipping) }
         } else {
             view.forEachField { applyField($0, slot: &slot, skipping: &skipping) }
         }
@@ -357,7 +379,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         guard side == UInt8(ascii: "0") || side == UInt8(ascii: "1"), (1...5).contains(level) else { return inconsistent(slot) }
         let isBid = side == UInt8(ascii: "0")
         let l = Int(level)
-        let topBefore = instruments[slot].book.pair(0)
+        let topBefore = top(slot)
         var consistent = true
         let action: Action
         var px = undefPrice
@@ -417,17 +439,27 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
 
     private var delta: Int32 { Int32(clamping: Int64(bitPattern: tsRecv) &- Int64(bitPattern: tsEvent)) }
 
+    /// The instrument's book in place (reads through it copy nothing).
+    @inline(__always) private func bookPointer(_ slot: Int) -> UnsafePointer<LevelBook> {
+        UnsafePointer(instruments.pointer(slot).pointer(to: \.book)!)
+    }
+
+    @inline(__always) private func top(_ slot: Int) -> BidAskPair { LevelBook.pair(bookPointer(slot), 0) }
+
     private func emitBook(slot: Int, action: Action, side: Side, price: Int64, size: UInt32, depth: UInt8, topBefore: BidAskPair) {
         // Fields read in place: copying the instrument would retain its symbol.
         let id = instruments[slot].instrumentID
         let event = BookEvent(price: price, size: size, action: action, side: side, flags: flags(slot), depth: depth,
                               tsRecv: tsRecv, tsInDelta: delta, sequence: packetNo)
         if schemas.contains(.mbp10) {
-            stager.stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event,
-                                  levels: instruments[slot].book.pairs), slot: slot + 1)
+            stager.stageMbp10(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, slot: slot + 1) { levels in
+                let book = bookPointer(slot)
+                for i in 0..<5 { levels[i] = LevelBook.pair(book, i) }
+                return 5
+            }
         }
         if schemas.contains(.mbp1) {
-            let top = instruments[slot].book.pair(0)
+            let top = top(slot)
             if top != topBefore || action == .trade {
                 stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: top), slot: slot + 1)
             }
@@ -447,7 +479,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
                                   size: size, side: .none, flags: flags(slot), depth: 0, tsRecv: tsRecv, tsInDelta: delta,
                                   sequence: packetNo), slot: slot + 1)
         }
-        emitBook(slot: slot, action: .trade, side: .none, price: last, size: size, depth: 0, topBefore: instruments[slot].book.pair(0))
+        emitBook(slot: slot, action: .trade, side: .none, price: last, size: size, depth: 0, topBefore: top(slot))
     }
 
     private func priceField(slot: Int, field: Int16, offset: Int64) {

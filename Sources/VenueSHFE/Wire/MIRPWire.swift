@@ -130,47 +130,43 @@ public enum MIRPFieldValue: Sendable, Equatable {
     /// Decodes one field body. Every VInt must fit the body, and the body must hold nothing after
     /// the last one (§4.3).
     public static func decode(field: Int16, body: UnsafeRawBufferPointer) -> Result<MIRPFieldValue, MIRPMalformed> {
-        var at = 0
-        func vint() -> Result<Int64, MIRPMalformed> {
-            switch VarInt.decode(body, at: &at) {
-            case .success(let v): return .success(v)
-            case .failure(.truncated): return .failure(.varintTruncated)
-            case .failure(.tooLong): return .failure(.varintTooLong)
-            case .failure(.overflow): return .failure(.varintOverflow)
-            }
-        }
-        func finish(_ value: MIRPFieldValue) -> Result<MIRPFieldValue, MIRPMalformed> {
-            at == body.count ? .success(value) : .failure(.badFieldBody)
-        }
-        do {
-            switch field {
-            case MIRPField.contractHeader:
-                let no = try vint().get(), change = try vint().get()
-                return finish(.contractHeader(instrumentNo: no, changeNo: change))
-            case MIRPField.priceChange:
-                guard body.count >= 2 else { return .failure(.badFieldBody) }
-                let event = body[0], side = body[1]
-                at = 2
-                let level = try vint().get(), offset = try vint().get(), volume = try vint().get()
-                return finish(.priceChange(eventType: event, side: side, level: level, priceOffset: offset, volume: volume))
-            case MIRPField.tradeSummary:
-                let last = try vint().get(), volume = try vint().get(), turnover = try vint().get(), oi = try vint().get()
-                return finish(.tradeSummary(lastPriceOffset: last, volumeChange: volume, turnoverChangeFen: turnover, openInterestChange: oi))
-            case MIRPField.highestPrice...MIRPField.settlementPrice:
-                return finish(.price(field: field, offset: try vint().get()))
-            case MIRPField.currentDelta:
-                guard body.count == 8 else { return .failure(.badFieldBody) }
-                return .success(.currentDelta(bits: UInt64(littleEndian: body.loadUnaligned(as: UInt64.self))))
-            case MIRPField.centreSwitch:
-                guard body.count == 9 else { return .failure(.badFieldBody) }
-                return .success(.centreSwitch(changeNo: Int8(bitPattern: body[0]),
-                                              snapNo: Int32(littleEndian: body.loadUnaligned(fromByteOffset: 1, as: Int32.self)),
-                                              packetNo: Int32(littleEndian: body.loadUnaligned(fromByteOffset: 5, as: Int32.self))))
-            default:
-                return .success(.unknown(field: field))
-            }
+        do throws(MIRPMalformed) {
+            return .success(try decoded(field: field, body: body))
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// `decode` with typed throws (no boxing), reading through a `MIRPBodyReader`.
+    @inline(__always)
+    static func decoded(field: Int16, body: UnsafeRawBufferPointer) throws(MIRPMalformed) -> MIRPFieldValue {
+        var r = MIRPBodyReader(body: body)
+        switch field {
+        case MIRPField.contractHeader:
+            let no = try r.vint(), change = try r.vint()
+            return try r.finish(.contractHeader(instrumentNo: no, changeNo: change))
+        case MIRPField.priceChange:
+            guard body.count >= 2 else { throw .badFieldBody }
+            let event = body[0], side = body[1]
+            r.at = 2
+            let level = try r.vint(), offset = try r.vint(), volume = try r.vint()
+            return try r.finish(.priceChange(eventType: event, side: side, level: level, priceOffset: offset, volume: volume))
+        case MIRPField.tradeSummary:
+            let last = try r.vint(), volume = try r.vint(), turnover = try r.vint(), oi = try r.vint()
+            return try r.finish(.tradeSummary(lastPriceOffset: last, volumeChange: volume, turnoverChangeFen: turnover, openInterestChange: oi))
+        case MIRPField.highestPrice...MIRPField.settlementPrice:
+            let offset = try r.vint()
+            return try r.finish(.price(field: field, offset: offset))
+        case MIRPField.currentDelta:
+            guard body.count == 8 else { throw .badFieldBody }
+            return .currentDelta(bits: UInt64(littleEndian: body.loadUnaligned(as: UInt64.self)))
+        case MIRPField.centreSwitch:
+            guard body.count == 9 else { throw .badFieldBody }
+            return .centreSwitch(changeNo: Int8(bitPattern: body[0]),
+                                 snapNo: Int32(littleEndian: body.loadUnaligned(fromByteOffset: 1, as: Int32.self)),
+                                 packetNo: Int32(littleEndian: body.loadUnaligned(fromByteOffset: 5, as: Int32.self)))
+        default:
+            return .unknown(field: field)
         }
     }
 
@@ -204,6 +200,37 @@ public enum MIRPFieldValue: Sendable, Equatable {
     }
 }
 
+/// Reads the VInts of one field body in order (a struct, not captured locals: no dynamic
+/// exclusivity checks). One-byte VInts, the usual case, take a fast path.
+struct MIRPBodyReader {
+    let body: UnsafeRawBufferPointer
+    var at = 0
+
+    @inline(__always)
+    mutating func vint() throws(MIRPMalformed) -> Int64 {
+        if at < body.count {
+            let b = body[at]
+            if b < 0x80 {
+                at &+= 1
+                return VarInt.unzigzag(UInt64(b))
+            }
+        }
+        switch VarInt.decode(body, at: &at) {
+        case .success(let v): return v
+        case .failure(.truncated): throw .varintTruncated
+        case .failure(.tooLong): throw .varintTooLong
+        case .failure(.overflow): throw .varintOverflow
+        }
+    }
+
+    /// The body must hold nothing after the last VInt (§4.3).
+    @inline(__always)
+    func finish(_ value: MIRPFieldValue) throws(MIRPMalformed) -> MIRPFieldValue {
+        guard at == body.count else { throw .badFieldBody }
+        return value
+    }
+}
+
 /// A datagram checked once: version, type, exact length, and every field inside the packet with a
 /// well-formed body (§4.1, §4.3).
 public struct MIRPPacketView {
@@ -211,29 +238,38 @@ public struct MIRPPacketView {
     public let header: MIRPHeader
 
     public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<MIRPPacketView, MIRPMalformed> {
-        var ignored: [MIRPFieldValue]? = nil
-        return validate(bytes, fields: &ignored)
+        validate(bytes) { _ in }
     }
 
     /// `validate`, also keeping the decoded fields in `fields` (when given; its storage is reused),
     /// so that a packet applied at once is decoded only once.
     public static func validate(_ bytes: UnsafeRawBufferPointer, fields: inout [MIRPFieldValue]?) -> Result<MIRPPacketView, MIRPMalformed> {
         fields?.removeAll(keepingCapacity: true)
+        guard fields != nil else { return validate(bytes) }
+        return validate(bytes) { fields!.append($0) }
+    }
+
+    /// `validate`, handing each decoded field to `each` as it goes (a field of a packet that turns
+    /// out malformed may have been handed over: the caller discards them on failure).
+    @inline(__always)
+    public static func validate(_ bytes: UnsafeRawBufferPointer, each: (MIRPFieldValue) -> Void) -> Result<MIRPPacketView, MIRPMalformed> {
         guard let header = MIRPHeader.read(bytes) else { return .failure(.shortHeader) }
         guard header.flag & 0x0F == 1 else { return .failure(.badVersion) }
         guard header.typeID == MIRPHeader.heartbeat || header.typeID == MIRPHeader.incremental else { return .failure(.unknownType) }
         guard bytes.count == MIRPHeader.length + Int(header.length) else { return .failure(.lengthMismatch) }
         var at = MIRPHeader.length
-        while at < bytes.count {
-            guard at + 4 <= bytes.count else { return .failure(.fieldOverrunsPacket) }
+        let end = bytes.count
+        while at < end {
+            guard at &+ 4 <= end else { return .failure(.fieldOverrunsPacket) }
             let field = Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int16.self))
-            let size = Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 2, as: Int16.self)))
-            guard size >= 0, at + 4 + size <= bytes.count else { return .failure(.fieldOverrunsPacket) }
-            switch MIRPFieldValue.decode(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at + 4)..<(at + 4 + size)])) {
-            case .failure(let why): return .failure(why)
-            case .success(let value): fields?.append(value)
+            let size = Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at &+ 2, as: Int16.self)))
+            guard size >= 0, at &+ 4 &+ size <= end else { return .failure(.fieldOverrunsPacket) }
+            do throws(MIRPMalformed) {
+                each(try MIRPFieldValue.decoded(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at &+ 4)..<(at &+ 4 &+ size)])))
+            } catch {
+                return .failure(error)
             }
-            at += 4 + size
+            at &+= 4 &+ size
         }
         return .success(MIRPPacketView(bytes: bytes, header: header))
     }
