@@ -5,7 +5,8 @@
 public final class SlotArray<Element> {
     @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<Element>
     @exclusivity(unchecked) @usableFromInline var capacity: Int
-    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) @usableFromInline var _count = 0
+    @inlinable public var count: Int { _count }
 
     public init(capacity: Int = 16) {
         self.capacity = max(1, capacity)
@@ -13,7 +14,7 @@ public final class SlotArray<Element> {
     }
 
     deinit {
-        base.deinitialize(count: count)
+        base.deinitialize(count: _count)
         base.deallocate()
     }
 
@@ -38,15 +39,23 @@ public final class SlotArray<Element> {
         return base + i
     }
 
-    public func append(_ element: Element) {
-        if count == capacity {
-            let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
-            bigger.moveInitialize(from: base, count: count)
-            base.deallocate()
-            base = bigger
-            capacity *= 2
-        }
-        (base + count).initialize(to: element)
-        count += 1
+    /// Forgets every element, keeping the storage (a scratch list reused per packet).
+    @inlinable public func removeAll() {
+        base.deinitialize(count: _count)
+        _count = 0
+    }
+
+    @inlinable public func append(_ element: Element) {
+        if _count == capacity { grow() }
+        (base + _count).initialize(to: element)
+        _count += 1
+    }
+
+    @usableFromInline func grow() {
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: base, count: _count)
+        base.deallocate()
+        base = bigger
+        capacity *= 2
     }
 }

@@ -134,9 +134,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var packetNo: UInt32 = 0
     /// The fields of the datagram being received, decoded once by its validation (raw storage,
     /// reused: no array retain or uniqueness check per packet).
-    @exclusivity(unchecked) private var fields: UnsafeMutablePointer<MIRPFieldValue>
-    @exclusivity(unchecked) private var fieldCount = 0
-    @exclusivity(unchecked) private var fieldCapacity = 64
+    private let fields = SlotArray<MIRPFieldValue>(capacity: 64)
     /// The datagram `fields` belong to, while `receive` runs.
     @exclusivity(unchecked) private var decodedBase: UnsafeRawPointer?
     /// MDQP recovery; nil when no server is configured.
@@ -162,7 +160,6 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         self.configuration = configuration
         self.sink = sink
         self.recovery = recovery
-        fields = .allocate(capacity: fieldCapacity)
         for (i, m) in reference.instruments.enumerated() {
             instruments.append(SHFEInstrument(instrumentNo: m.instrumentNo,
                                               instrumentID: SHFEMapping.instrumentID(topic: reference.topicID, instrumentNo: m.instrumentNo),
@@ -181,24 +178,10 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         recoveryState.nextDelayNs = configuration.retryDelayNs
     }
 
-    deinit {
-        fields.deallocate()  // MIRPFieldValue is trivial: nothing to deinitialize
-        recovery?.stop()
-    }
+    deinit { recovery?.stop() }
 
     var schemas: SchemaSelection { configuration.schemas }
 
-    @inline(__always) private func keep(_ field: MIRPFieldValue) {
-        if fieldCount == fieldCapacity {
-            let bigger = UnsafeMutablePointer<MIRPFieldValue>.allocate(capacity: fieldCapacity * 2)
-            bigger.moveInitialize(from: fields, count: fieldCount)
-            fields.deallocate()
-            fields = bigger
-            fieldCapacity *= 2
-        }
-        (fields + fieldCount).initialize(to: field)
-        fieldCount &+= 1
-    }
     var publisherID: UInt16 { SHFEMapping.publisherID }
 
     public func instrument(symbol: String) -> SHFEInstrument? {
@@ -216,8 +199,8 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             return arbiter.countDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv)
         }
         let view: MIRPPacketView
-        fieldCount = 0
-        switch MIRPPacketView.validate(payload, each: { keep($0) }) {
+        fields.removeAll()
+        switch MIRPPacketView.validate(payload, each: { fields.append($0) }) {
         case .success(let v): view = v
         case .failure(let why):
             stats.malformedDatagrams[min(line, 1)] += 1
@@ -292,7 +275,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         var skipping = false
         // The datagram just received was decoded by its validation; a held copy is decoded again.
         if payload.baseAddress == decodedBase {
-            for i in 0..<fieldCount { applyField(fields[i], slot: &slot, skipping: &skipping) }
+            for i in 0..<fields.count { applyField(fields[i], slot: &slot, skipping: &skipping) }
         } else {
             view.forEachField { applyField($0, slot: &slot, skipping: &skipping) }
         }
