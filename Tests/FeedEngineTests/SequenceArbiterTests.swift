@@ -52,7 +52,75 @@ import Testing
             arbiter.tick(now: t) { events.append($0) }
             for e in events { record(e) }
         }
+
+        /// Runs one of the recovery calls, recording what it releases.
+        mutating func recover(_ call: (inout SequenceArbiter, (SequenceArbiter.Event) -> Void) -> Void) {
+            var events: [SequenceArbiter.Event] = []
+            call(&arbiter) { events.append($0) }
+            for e in events { record(e) }
+        }
     }
+
+    // MARK: - Recovery by request (SHFE MDQP)
+
+    static func recovering(firstNumber: UInt64? = nil) -> Harness {
+        var h = Harness()
+        h.arbiter.recoversGaps = true
+        h.arbiter.firstNumber = firstNumber
+        return h
+    }
+
+    @Test func aDeclaredHoleWaitsForRecoveryInsteadOfBecomingAGap() {
+        var h = Self.recovering()
+        h.data(0, 1, at: 1); h.data(1, 1, at: 1)
+        h.data(0, 4, at: 2); h.data(1, 4, at: 3)  // 2 and 3 lost on both lines
+        #expect(h.gaps.isEmpty && h.delivered == [1])
+        #expect(h.arbiter.missing == 2...3)
+        h.data(0, 5, at: 4)
+        #expect(h.delivered == [1] && h.arbiter.heldCount == 2)
+        let packet: [UInt8] = [2, 0xEE]
+        packet.withUnsafeBytes { raw in h.recover { $0.fill(raw, sequence: 2, count: 1, tsRecv: 5, $1) } }
+        #expect(h.delivered == [1, 2] && h.arbiter.missing == 3...3)  // still declared: the rest of the hole
+        packet.withUnsafeBytes { raw in h.recover { $0.fill(raw, sequence: 3, count: 1, tsRecv: 6, $1) } }
+        #expect(h.delivered == [1, 2, 3, 4, 5] && h.arbiter.missing == nil && h.gaps.isEmpty)
+        // A retransmitted copy of what was processed is ignored; it counts for no line.
+        packet.withUnsafeBytes { raw in h.recover { $0.fill(raw, sequence: 2, count: 1, tsRecv: 7, $1) } }
+        #expect(h.delivered.count == 5 && h.arbiter.lines.allSatisfy { $0.onlyThisLine <= 1 })
+    }
+
+    @Test func aSnapshotResumesAfterItsNumberAndDropsWhatItCovers() {
+        var h = Self.recovering()
+        h.data(0, 1, at: 1); h.data(1, 1, at: 1)
+        for s: UInt64 in 5...8 { h.data(0, s, at: s); h.data(1, s, at: s) }
+        #expect(h.arbiter.missing == 2...4)
+        h.recover { $0.resume(after: 6, tsRecv: 10, $1) }
+        #expect(h.delivered == [1, 7, 8] && h.arbiter.expected == 9 && h.arbiter.missing == nil && h.gaps.isEmpty)
+    }
+
+    @Test func abandoningDeclaresTheHoleLostAndReleasesTheHeldPackets() {
+        var h = Self.recovering()
+        h.data(0, 1, at: 1); h.data(1, 1, at: 1)
+        h.data(0, 3, at: 2); h.data(1, 3, at: 2)
+        h.arbiter.recoversGaps = false
+        h.recover { $0.abandon(tsRecv: 3, $1) }
+        #expect(h.gaps == [2...2] && h.delivered == [1, 3] && h.arbiter.missing == nil)
+        h.data(0, 5, at: 4); h.data(1, 5, at: 4)  // not holding any more: an ordinary gap
+        #expect(h.gaps == [2...2, 4...4] && h.delivered == [1, 3, 5])
+    }
+
+    @Test func withAFirstNumberALateJoinIsAHoleFromThatNumber() {
+        var h = Self.recovering(firstNumber: 1)
+        h.data(0, 40, at: 1); h.data(1, 40, at: 1); h.data(0, 41, at: 2)
+        #expect(h.delivered.isEmpty && h.arbiter.missing == 1...39)
+        h.recover { $0.resume(after: 40, tsRecv: 3, $1) }
+        #expect(h.delivered == [41])
+        // A quiet join: a heartbeat showing PacketNo 7 means 1...7 happened before us.
+        var q = Self.recovering(firstNumber: 1)
+        q.heartbeat(0, passed: 7, at: 1)
+        q.heartbeat(1, passed: 7, at: 1)
+        #expect(q.arbiter.missing == 1...7)
+    }
+
 
     @Test func firstCopyWinsAndDuplicatesAreCounted() {
         var h = Harness()

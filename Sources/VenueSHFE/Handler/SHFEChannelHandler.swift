@@ -134,9 +134,10 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var packetNo: UInt32 = 0
     /// The fields of the datagram being received, decoded once by its validation (raw storage,
     /// reused: no array retain or uniqueness check per packet).
-    private let fields = SlotArray<MIRPFieldValue>(capacity: 64)
-    /// The datagram `fields` belong to, while `receive` runs.
+    @exclusivity(unchecked) private var fields = FieldList()
+    /// The datagram `fields` belong to, while `receive` runs, and its header.
     @exclusivity(unchecked) private var decodedBase: UnsafeRawPointer?
+    @exclusivity(unchecked) private var decodedHeader = MIRPHeader()
     /// MDQP recovery; nil when no server is configured.
     public let recovery: MDQPRecoveryAgent?
     @exclusivity(unchecked) var recoveryState = RecoveryState()
@@ -193,14 +194,19 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     /// One MIRP datagram from `line` (0 = A, 1 = B), received at `tsRecv`.
     public func receive(_ payload: UnsafeRawBufferPointer, line: Int, tsRecv: UInt64) {
         if !definitionsSent { sendDefinitions(tsRecv: tsRecv) }
+        guard let h = MIRPHeader.read(payload) else {
+            stats.malformedDatagrams[min(line, 1)] += 1
+            stats.malformedReasons[MIRPMalformed.shortHeader.rawValue, default: 0] += 1
+            return
+        }
         // The other line's copy of a packet already applied: count it, skip validation.
-        if let h = MIRPHeader.read(payload), !h.isHeartbeat, h.topicID == reference.topicID, h.commPhaseNo == session,
+        if !h.isHeartbeat, h.topicID == reference.topicID, h.commPhaseNo == session,
            h.centerChangeNo == centre, arbiter.isOldDuplicate(sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1) {
             return arbiter.countDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv)
         }
         let view: MIRPPacketView
-        fields.removeAll()
-        switch MIRPPacketView.validate(payload, each: { fields.append($0) }) {
+        fields.list.removeAll()
+        switch MIRPPacketView.validate(payload, header: h, into: &fields) {
         case .success(let v): view = v
         case .failure(let why):
             stats.malformedDatagrams[min(line, 1)] += 1
@@ -208,6 +214,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             return
         }
         decodedBase = payload.baseAddress
+        decodedHeader = h
         defer { decodedBase = nil }
         let header = view.header
         guard header.topicID == reference.topicID else {
@@ -267,17 +274,18 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     // MARK: - Applying a packet
 
     func apply(_ payload: UnsafeRawBufferPointer, tsRecv ts: UInt64) {
-        let view = MIRPPacketView(validated: payload)
+        // The datagram just received was decoded by its validation; a held copy is decoded again.
+        let fresh = payload.baseAddress == decodedBase
+        let header = fresh ? decodedHeader : MIRPHeader.read(payload)!
         tsRecv = max(ts, lastTsRecv)
-        tsEvent = view.header.eventTimeNs
-        packetNo = UInt32(bitPattern: view.header.packetNo)
+        tsEvent = header.eventTimeNs
+        packetNo = UInt32(bitPattern: header.packetNo)
         var slot: Int?
         var skipping = false
-        // The datagram just received was decoded by its validation; a held copy is decoded again.
-        if payload.baseAddress == decodedBase {
-            for i in 0..<fields.count { applyField(fields[i], slot: &slot, skipping: &skipping) }
+        if fresh {
+            for i in 0..<fields.list.count { applyField(fields.list[i], slot: &slot, skipping: &skipping) }
         } else {
-            view.forEachField { applyField($0, slot: &slot, skipping: &skipping) }
+            MIRPPacketView(bytes: payload, header: header).forEachField { applyField($0, slot: &slot, skipping: &skipping) }
         }
         // The end of the packet is the end of the exchange event.
         stager.flush(into: &sink, eventEnded: true)
@@ -397,11 +405,29 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         default:
             return inconsistent(slot)
         }
-        if !consistent || !sideOrdered(slot, isBid: isBid) { inconsistent(slot) }
+        // A side ordered before stays ordered unless the levels around the one changed are out of
+        // order: only those are compared (a delete brings level l+1 up to l).
+        if !consistent || !orderedAround(slot, isBid: isBid, level: l) { inconsistent(slot) }
         emitBook(slot: slot, action: action, side: isBid ? .bid : .ask, price: px, size: size, depth: UInt8(l - 1), topBefore: topBefore)
     }
 
     /// Bid prices strictly fall and ask prices strictly rise from level 1 (read in place, no copy of the side).
+    /// Levels l−1, l, l+1 (1-based) of one side are in order: bid prices strictly fall, ask
+    /// prices strictly rise (read in place).
+    @inline(__always) private func orderedAround(_ slot: Int, isBid: Bool, level l: Int) -> Bool {
+        let book = bookPointer(slot)
+        let side = isBid ? book.pointer(to: \.bids)! : book.pointer(to: \.asks)!
+        let n = side.pointee.count
+        let lo = max(l - 2, 0), hi = min(l, n - 1)  // 0-based indices l−2 ... l
+        var i = lo + 1
+        while i <= hi {
+            let above = BookSide.level(side, i - 1).price, here = BookSide.level(side, i).price
+            if isBid ? here >= above : here <= above { return false }
+            i += 1
+        }
+        return true
+    }
+
     func sideOrdered(_ slot: Int, isBid: Bool) -> Bool {
         if isBid {
             let n = instruments[slot].book.bids.count
@@ -526,9 +552,8 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     }
 }
 
-extension MIRPPacketView {
-    /// A datagram `validate` already accepted (a held copy): only the header is read.
-    init(validated bytes: UnsafeRawBufferPointer) {
-        self.init(bytes: bytes, header: MIRPHeader.read(bytes)!)
-    }
+/// The decoded fields of the datagram being received: raw storage reused per packet.
+struct FieldList: MIRPFieldReceiver {
+    let list = SlotArray<MIRPFieldValue>(capacity: 64)
+    @inline(__always) mutating func take(_ field: MIRPFieldValue) { list.append(field) }
 }

@@ -200,6 +200,20 @@ public enum MIRPFieldValue: Sendable, Equatable {
     }
 }
 
+/// Takes the fields `MIRPPacketView.validate` decodes.
+public protocol MIRPFieldReceiver {
+    mutating func take(_ field: MIRPFieldValue)
+}
+
+struct DiscardFields: MIRPFieldReceiver {
+    @inline(__always) mutating func take(_ field: MIRPFieldValue) {}
+}
+
+struct KeepFields: MIRPFieldReceiver {
+    var fields: [MIRPFieldValue] = []
+    mutating func take(_ field: MIRPFieldValue) { fields.append(field) }
+}
+
 /// Reads the VInts of one field body in order (a struct, not captured locals: no dynamic
 /// exclusivity checks). One-byte VInts, the usual case, take a fast path.
 struct MIRPBodyReader {
@@ -238,7 +252,9 @@ public struct MIRPPacketView {
     public let header: MIRPHeader
 
     public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<MIRPPacketView, MIRPMalformed> {
-        validate(bytes) { _ in }
+        var none = DiscardFields()
+        guard let header = MIRPHeader.read(bytes) else { return .failure(.shortHeader) }
+        return validate(bytes, header: header, into: &none)
     }
 
     /// `validate`, also keeping the decoded fields in `fields` (when given; its storage is reused),
@@ -246,14 +262,19 @@ public struct MIRPPacketView {
     public static func validate(_ bytes: UnsafeRawBufferPointer, fields: inout [MIRPFieldValue]?) -> Result<MIRPPacketView, MIRPMalformed> {
         fields?.removeAll(keepingCapacity: true)
         guard fields != nil else { return validate(bytes) }
-        return validate(bytes) { fields!.append($0) }
+        guard let header = MIRPHeader.read(bytes) else { return .failure(.shortHeader) }
+        var kept = KeepFields()
+        defer { fields = kept.fields }
+        return validate(bytes, header: header, into: &kept)
     }
 
-    /// `validate`, handing each decoded field to `each` as it goes (a field of a packet that turns
-    /// out malformed may have been handed over: the caller discards them on failure).
+    /// `validate` of a datagram whose header the caller has read already (`MIRPHeader.read(bytes)`),
+    /// handing each decoded field to `receiver` as it goes (a field of a packet that turns out
+    /// malformed may have been handed over: the caller discards them on failure). Generic, not a
+    /// closure, so it is specialized for the handler's receiver.
     @inline(__always)
-    public static func validate(_ bytes: UnsafeRawBufferPointer, each: (MIRPFieldValue) -> Void) -> Result<MIRPPacketView, MIRPMalformed> {
-        guard let header = MIRPHeader.read(bytes) else { return .failure(.shortHeader) }
+    public static func validate<R: MIRPFieldReceiver>(_ bytes: UnsafeRawBufferPointer, header: MIRPHeader,
+                                                     into receiver: inout R) -> Result<MIRPPacketView, MIRPMalformed> {
         guard header.flag & 0x0F == 1 else { return .failure(.badVersion) }
         guard header.typeID == MIRPHeader.heartbeat || header.typeID == MIRPHeader.incremental else { return .failure(.unknownType) }
         guard bytes.count == MIRPHeader.length + Int(header.length) else { return .failure(.lengthMismatch) }
@@ -265,7 +286,7 @@ public struct MIRPPacketView {
             let size = Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at &+ 2, as: Int16.self)))
             guard size >= 0, at &+ 4 &+ size <= end else { return .failure(.fieldOverrunsPacket) }
             do throws(MIRPMalformed) {
-                each(try MIRPFieldValue.decoded(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at &+ 4)..<(at &+ 4 &+ size)])))
+                receiver.take(try MIRPFieldValue.decoded(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at &+ 4)..<(at &+ 4 &+ size)])))
             } catch {
                 return .failure(error)
             }
