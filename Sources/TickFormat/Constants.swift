@@ -5,17 +5,17 @@
 /// pattern a file contains, where an enum with an undeclared raw value would be undefined behaviour.
 
 /// The DBN version this library writes and the only one it reads.
-public let dbnVersion: UInt8 = 3
+@inlinable public var dbnVersion: UInt8 { 3 }
 /// Fixed-point price scale: one price unit is 1e-9.
-public let fixedPriceScale: Int64 = 1_000_000_000
+@inlinable public var fixedPriceScale: Int64 { 1_000_000_000 }
 /// Price with no value (`i64::MAX`).
-public let undefPrice: Int64 = .max
+@inlinable public var undefPrice: Int64 { .max }
 /// Size with no value (`u32::MAX`).
-public let undefOrderSize: UInt32 = .max
+@inlinable public var undefOrderSize: UInt32 { .max }
 /// `StatMsg.quantity` with no value (`i64::MAX` in v3).
-public let undefStatQuantity: Int64 = .max
+@inlinable public var undefStatQuantity: Int64 { .max }
 /// Timestamp with no value (`u64::MAX`).
-public let undefTimestamp: UInt64 = .max
+@inlinable public var undefTimestamp: UInt64 { .max }
 /// Width of every symbol string in the v2/v3 metadata header.
 public let symbolCStrLen = 71
 /// The longest record DBN defines (InstrumentDefMsg with ts_out).
@@ -26,29 +26,29 @@ public struct RType: RawRepresentable, Hashable, Sendable, BitwiseCopyable, Cust
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    public static let mbp0 = RType(rawValue: 0x00)
-    public static let mbp1 = RType(rawValue: 0x01)
-    public static let mbp10 = RType(rawValue: 0x0A)
-    public static let ohlcvDeprecated = RType(rawValue: 0x11)
-    public static let status = RType(rawValue: 0x12)
-    public static let instrumentDef = RType(rawValue: 0x13)
-    public static let imbalance = RType(rawValue: 0x14)
-    public static let error = RType(rawValue: 0x15)
-    public static let symbolMapping = RType(rawValue: 0x16)
-    public static let system = RType(rawValue: 0x17)
-    public static let statistics = RType(rawValue: 0x18)
-    public static let ohlcv1S = RType(rawValue: 0x20)
-    public static let ohlcv1M = RType(rawValue: 0x21)
-    public static let ohlcv1H = RType(rawValue: 0x22)
-    public static let ohlcv1D = RType(rawValue: 0x23)
-    public static let ohlcvEod = RType(rawValue: 0x24)
-    public static let mbo = RType(rawValue: 0xA0)
-    public static let cmbp1 = RType(rawValue: 0xB1)
-    public static let cbbo1S = RType(rawValue: 0xC0)
-    public static let cbbo1M = RType(rawValue: 0xC1)
-    public static let tcbbo = RType(rawValue: 0xC2)
-    public static let bbo1S = RType(rawValue: 0xC3)
-    public static let bbo1M = RType(rawValue: 0xC4)
+    @inlinable public static var mbp0: RType { RType(rawValue: 0x00) }
+    @inlinable public static var mbp1: RType { RType(rawValue: 0x01) }
+    @inlinable public static var mbp10: RType { RType(rawValue: 0x0A) }
+    @inlinable public static var ohlcvDeprecated: RType { RType(rawValue: 0x11) }
+    @inlinable public static var status: RType { RType(rawValue: 0x12) }
+    @inlinable public static var instrumentDef: RType { RType(rawValue: 0x13) }
+    @inlinable public static var imbalance: RType { RType(rawValue: 0x14) }
+    @inlinable public static var error: RType { RType(rawValue: 0x15) }
+    @inlinable public static var symbolMapping: RType { RType(rawValue: 0x16) }
+    @inlinable public static var system: RType { RType(rawValue: 0x17) }
+    @inlinable public static var statistics: RType { RType(rawValue: 0x18) }
+    @inlinable public static var ohlcv1S: RType { RType(rawValue: 0x20) }
+    @inlinable public static var ohlcv1M: RType { RType(rawValue: 0x21) }
+    @inlinable public static var ohlcv1H: RType { RType(rawValue: 0x22) }
+    @inlinable public static var ohlcv1D: RType { RType(rawValue: 0x23) }
+    @inlinable public static var ohlcvEod: RType { RType(rawValue: 0x24) }
+    @inlinable public static var mbo: RType { RType(rawValue: 0xA0) }
+    @inlinable public static var cmbp1: RType { RType(rawValue: 0xB1) }
+    @inlinable public static var cbbo1S: RType { RType(rawValue: 0xC0) }
+    @inlinable public static var cbbo1M: RType { RType(rawValue: 0xC1) }
+    @inlinable public static var tcbbo: RType { RType(rawValue: 0xC2) }
+    @inlinable public static var bbo1S: RType { RType(rawValue: 0xC3) }
+    @inlinable public static var bbo1M: RType { RType(rawValue: 0xC4) }
 
     /// The struct size of this record type without ts_out, or nil for a value DBN does not define.
     /// Databento's decoders reject undefined rtypes, so a reader must too.
@@ -115,21 +115,21 @@ public struct Schema: RawRepresentable, Hashable, Sendable, BitwiseCopyable, Cus
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let mbo = Schema(rawValue: 0)
-    public static let mbp1 = Schema(rawValue: 1)
-    public static let mbp10 = Schema(rawValue: 2)
-    public static let tbbo = Schema(rawValue: 3)
-    public static let trades = Schema(rawValue: 4)
-    public static let ohlcv1S = Schema(rawValue: 5)
-    public static let ohlcv1M = Schema(rawValue: 6)
-    public static let ohlcv1H = Schema(rawValue: 7)
-    public static let ohlcv1D = Schema(rawValue: 8)
-    public static let definition = Schema(rawValue: 9)
-    public static let statistics = Schema(rawValue: 10)
-    public static let status = Schema(rawValue: 11)
-    public static let imbalance = Schema(rawValue: 12)
-    public static let ohlcvEod = Schema(rawValue: 13)
-    public static let mixed = Schema(rawValue: 0xFFFF)
+    @inlinable public static var mbo: Schema { Schema(rawValue: 0) }
+    @inlinable public static var mbp1: Schema { Schema(rawValue: 1) }
+    @inlinable public static var mbp10: Schema { Schema(rawValue: 2) }
+    @inlinable public static var tbbo: Schema { Schema(rawValue: 3) }
+    @inlinable public static var trades: Schema { Schema(rawValue: 4) }
+    @inlinable public static var ohlcv1S: Schema { Schema(rawValue: 5) }
+    @inlinable public static var ohlcv1M: Schema { Schema(rawValue: 6) }
+    @inlinable public static var ohlcv1H: Schema { Schema(rawValue: 7) }
+    @inlinable public static var ohlcv1D: Schema { Schema(rawValue: 8) }
+    @inlinable public static var definition: Schema { Schema(rawValue: 9) }
+    @inlinable public static var statistics: Schema { Schema(rawValue: 10) }
+    @inlinable public static var status: Schema { Schema(rawValue: 11) }
+    @inlinable public static var imbalance: Schema { Schema(rawValue: 12) }
+    @inlinable public static var ohlcvEod: Schema { Schema(rawValue: 13) }
+    @inlinable public static var mixed: Schema { Schema(rawValue: 0xFFFF) }
 
     /// Databento's names, as used on the command line (`--schema mbp-10`).
     public static let named: [(name: String, schema: Schema)] = [
@@ -174,9 +174,9 @@ public struct Schema: RawRepresentable, Hashable, Sendable, BitwiseCopyable, Cus
 public struct SType: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let instrumentID = SType(rawValue: 0)
-    public static let rawSymbol = SType(rawValue: 1)
-    public static let none = SType(rawValue: 0xFF)
+    @inlinable public static var instrumentID: SType { SType(rawValue: 0) }
+    @inlinable public static var rawSymbol: SType { SType(rawValue: 1) }
+    @inlinable public static var none: SType { SType(rawValue: 0xFF) }
 }
 
 /// Record flags (spec §5.4).
@@ -184,32 +184,32 @@ public struct RecordFlags: OptionSet, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
     /// Last record of one exchange event for this instrument: the book is consistent after it.
-    public static let last = RecordFlags(rawValue: 0x80)
+    @inlinable public static var last: RecordFlags { RecordFlags(rawValue: 0x80) }
     /// Top-of-book record, not an individual order.
-    public static let tob = RecordFlags(rawValue: 0x40)
+    @inlinable public static var tob: RecordFlags { RecordFlags(rawValue: 0x40) }
     /// Rebuilt from a snapshot, not the live stream.
-    public static let snapshot = RecordFlags(rawValue: 0x20)
+    @inlinable public static var snapshot: RecordFlags { RecordFlags(rawValue: 0x20) }
     /// Aggregated price-level record.
-    public static let mbp = RecordFlags(rawValue: 0x10)
+    @inlinable public static var mbp: RecordFlags { RecordFlags(rawValue: 0x10) }
     /// `ts_recv` is not trustworthy.
-    public static let badTsRecv = RecordFlags(rawValue: 0x08)
+    @inlinable public static var badTsRecv: RecordFlags { RecordFlags(rawValue: 0x08) }
     /// An unrecovered gap: the book may be wrong.
-    public static let maybeBadBook = RecordFlags(rawValue: 0x04)
+    @inlinable public static var maybeBadBook: RecordFlags { RecordFlags(rawValue: 0x04) }
     /// Venue-specific meaning.
-    public static let publisherSpecific = RecordFlags(rawValue: 0x02)
+    @inlinable public static var publisherSpecific: RecordFlags { RecordFlags(rawValue: 0x02) }
 }
 
 /// Book action (spec §5.5), one ASCII byte.
 public struct Action: RawRepresentable, Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let add = Action(rawValue: UInt8(ascii: "A"))
-    public static let cancel = Action(rawValue: UInt8(ascii: "C"))
-    public static let modify = Action(rawValue: UInt8(ascii: "M"))
-    public static let clear = Action(rawValue: UInt8(ascii: "R"))
-    public static let trade = Action(rawValue: UInt8(ascii: "T"))
-    public static let fill = Action(rawValue: UInt8(ascii: "F"))
-    public static let none = Action(rawValue: UInt8(ascii: "N"))
+    @inlinable public static var add: Action { Action(rawValue: UInt8(ascii: "A")) }
+    @inlinable public static var cancel: Action { Action(rawValue: UInt8(ascii: "C")) }
+    @inlinable public static var modify: Action { Action(rawValue: UInt8(ascii: "M")) }
+    @inlinable public static var clear: Action { Action(rawValue: UInt8(ascii: "R")) }
+    @inlinable public static var trade: Action { Action(rawValue: UInt8(ascii: "T")) }
+    @inlinable public static var fill: Action { Action(rawValue: UInt8(ascii: "F")) }
+    @inlinable public static var none: Action { Action(rawValue: UInt8(ascii: "N")) }
     public var description: String { String(UnicodeScalar(rawValue)) }
 }
 
@@ -217,9 +217,9 @@ public struct Action: RawRepresentable, Hashable, Sendable, BitwiseCopyable, Cus
 public struct Side: RawRepresentable, Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let ask = Side(rawValue: UInt8(ascii: "A"))
-    public static let bid = Side(rawValue: UInt8(ascii: "B"))
-    public static let none = Side(rawValue: UInt8(ascii: "N"))
+    @inlinable public static var ask: Side { Side(rawValue: UInt8(ascii: "A")) }
+    @inlinable public static var bid: Side { Side(rawValue: UInt8(ascii: "B")) }
+    @inlinable public static var none: Side { Side(rawValue: UInt8(ascii: "N")) }
     public var description: String { String(UnicodeScalar(rawValue)) }
 }
 
@@ -227,9 +227,9 @@ public struct Side: RawRepresentable, Hashable, Sendable, BitwiseCopyable, Custo
 public struct TriState: RawRepresentable, Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let yes = TriState(rawValue: UInt8(ascii: "Y"))
-    public static let no = TriState(rawValue: UInt8(ascii: "N"))
-    public static let notAvailable = TriState(rawValue: UInt8(ascii: "~"))
+    @inlinable public static var yes: TriState { TriState(rawValue: UInt8(ascii: "Y")) }
+    @inlinable public static var no: TriState { TriState(rawValue: UInt8(ascii: "N")) }
+    @inlinable public static var notAvailable: TriState { TriState(rawValue: UInt8(ascii: "~")) }
     public var description: String { String(UnicodeScalar(rawValue)) }
 }
 
@@ -237,86 +237,86 @@ public struct TriState: RawRepresentable, Hashable, Sendable, BitwiseCopyable, C
 public struct StatType: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let openingPrice = StatType(rawValue: 1)
-    public static let indicativeOpeningPrice = StatType(rawValue: 2)
-    public static let settlementPrice = StatType(rawValue: 3)
-    public static let tradingSessionLowPrice = StatType(rawValue: 4)
-    public static let tradingSessionHighPrice = StatType(rawValue: 5)
-    public static let clearedVolume = StatType(rawValue: 6)
-    public static let lowestOffer = StatType(rawValue: 7)
-    public static let highestBid = StatType(rawValue: 8)
-    public static let openInterest = StatType(rawValue: 9)
-    public static let fixingPrice = StatType(rawValue: 10)
-    public static let closePrice = StatType(rawValue: 11)
-    public static let netChange = StatType(rawValue: 12)
-    public static let vwap = StatType(rawValue: 13)
-    public static let upperPriceLimit = StatType(rawValue: 17)
-    public static let lowerPriceLimit = StatType(rawValue: 18)
+    @inlinable public static var openingPrice: StatType { StatType(rawValue: 1) }
+    @inlinable public static var indicativeOpeningPrice: StatType { StatType(rawValue: 2) }
+    @inlinable public static var settlementPrice: StatType { StatType(rawValue: 3) }
+    @inlinable public static var tradingSessionLowPrice: StatType { StatType(rawValue: 4) }
+    @inlinable public static var tradingSessionHighPrice: StatType { StatType(rawValue: 5) }
+    @inlinable public static var clearedVolume: StatType { StatType(rawValue: 6) }
+    @inlinable public static var lowestOffer: StatType { StatType(rawValue: 7) }
+    @inlinable public static var highestBid: StatType { StatType(rawValue: 8) }
+    @inlinable public static var openInterest: StatType { StatType(rawValue: 9) }
+    @inlinable public static var fixingPrice: StatType { StatType(rawValue: 10) }
+    @inlinable public static var closePrice: StatType { StatType(rawValue: 11) }
+    @inlinable public static var netChange: StatType { StatType(rawValue: 12) }
+    @inlinable public static var vwap: StatType { StatType(rawValue: 13) }
+    @inlinable public static var upperPriceLimit: StatType { StatType(rawValue: 17) }
+    @inlinable public static var lowerPriceLimit: StatType { StatType(rawValue: 18) }
 }
 
 /// StatusMsg.action (spec §8.1).
 public struct StatusAction: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let none = StatusAction(rawValue: 0)
-    public static let preOpen = StatusAction(rawValue: 1)
-    public static let preCross = StatusAction(rawValue: 2)
-    public static let quoting = StatusAction(rawValue: 3)
-    public static let cross = StatusAction(rawValue: 4)
-    public static let trading = StatusAction(rawValue: 7)
-    public static let halt = StatusAction(rawValue: 8)
-    public static let pause = StatusAction(rawValue: 9)
-    public static let suspend = StatusAction(rawValue: 10)
-    public static let preClose = StatusAction(rawValue: 11)
-    public static let close = StatusAction(rawValue: 12)
-    public static let postClose = StatusAction(rawValue: 13)
-    public static let notAvailableForTrading = StatusAction(rawValue: 15)
+    @inlinable public static var none: StatusAction { StatusAction(rawValue: 0) }
+    @inlinable public static var preOpen: StatusAction { StatusAction(rawValue: 1) }
+    @inlinable public static var preCross: StatusAction { StatusAction(rawValue: 2) }
+    @inlinable public static var quoting: StatusAction { StatusAction(rawValue: 3) }
+    @inlinable public static var cross: StatusAction { StatusAction(rawValue: 4) }
+    @inlinable public static var trading: StatusAction { StatusAction(rawValue: 7) }
+    @inlinable public static var halt: StatusAction { StatusAction(rawValue: 8) }
+    @inlinable public static var pause: StatusAction { StatusAction(rawValue: 9) }
+    @inlinable public static var suspend: StatusAction { StatusAction(rawValue: 10) }
+    @inlinable public static var preClose: StatusAction { StatusAction(rawValue: 11) }
+    @inlinable public static var close: StatusAction { StatusAction(rawValue: 12) }
+    @inlinable public static var postClose: StatusAction { StatusAction(rawValue: 13) }
+    @inlinable public static var notAvailableForTrading: StatusAction { StatusAction(rawValue: 15) }
 }
 
 /// StatusMsg.reason (spec §8.2): the values a futures feed uses.
 public struct StatusReason: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let none = StatusReason(rawValue: 0)
-    public static let scheduled = StatusReason(rawValue: 1)
-    public static let surveillanceIntervention = StatusReason(rawValue: 2)
-    public static let marketEvent = StatusReason(rawValue: 3)
-    public static let instrumentActivation = StatusReason(rawValue: 4)
-    public static let instrumentExpiration = StatusReason(rawValue: 5)
-    public static let recoveryInProcess = StatusReason(rawValue: 6)
-    public static let regulatory = StatusReason(rawValue: 10)
-    public static let administrative = StatusReason(rawValue: 11)
-    public static let operational = StatusReason(rawValue: 60)
+    @inlinable public static var none: StatusReason { StatusReason(rawValue: 0) }
+    @inlinable public static var scheduled: StatusReason { StatusReason(rawValue: 1) }
+    @inlinable public static var surveillanceIntervention: StatusReason { StatusReason(rawValue: 2) }
+    @inlinable public static var marketEvent: StatusReason { StatusReason(rawValue: 3) }
+    @inlinable public static var instrumentActivation: StatusReason { StatusReason(rawValue: 4) }
+    @inlinable public static var instrumentExpiration: StatusReason { StatusReason(rawValue: 5) }
+    @inlinable public static var recoveryInProcess: StatusReason { StatusReason(rawValue: 6) }
+    @inlinable public static var regulatory: StatusReason { StatusReason(rawValue: 10) }
+    @inlinable public static var administrative: StatusReason { StatusReason(rawValue: 11) }
+    @inlinable public static var operational: StatusReason { StatusReason(rawValue: 60) }
 }
 
 /// StatusMsg.trading_event (spec §8.3).
 public struct TradingEvent: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt16
     @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let none = TradingEvent(rawValue: 0)
-    public static let noCancel = TradingEvent(rawValue: 1)
-    public static let changeTradingSession = TradingEvent(rawValue: 2)
-    public static let impliedMatchingOn = TradingEvent(rawValue: 3)
-    public static let impliedMatchingOff = TradingEvent(rawValue: 4)
+    @inlinable public static var none: TradingEvent { TradingEvent(rawValue: 0) }
+    @inlinable public static var noCancel: TradingEvent { TradingEvent(rawValue: 1) }
+    @inlinable public static var changeTradingSession: TradingEvent { TradingEvent(rawValue: 2) }
+    @inlinable public static var impliedMatchingOn: TradingEvent { TradingEvent(rawValue: 3) }
+    @inlinable public static var impliedMatchingOff: TradingEvent { TradingEvent(rawValue: 4) }
 }
 
 /// SystemMsg.code (spec §10.2).
 public struct SystemCode: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let heartbeat = SystemCode(rawValue: 0)
-    public static let subscriptionAck = SystemCode(rawValue: 1)
-    public static let slowReaderWarning = SystemCode(rawValue: 2)
-    public static let replayCompleted = SystemCode(rawValue: 3)
-    public static let endOfInterval = SystemCode(rawValue: 4)
-    public static let unset = SystemCode(rawValue: 255)
+    @inlinable public static var heartbeat: SystemCode { SystemCode(rawValue: 0) }
+    @inlinable public static var subscriptionAck: SystemCode { SystemCode(rawValue: 1) }
+    @inlinable public static var slowReaderWarning: SystemCode { SystemCode(rawValue: 2) }
+    @inlinable public static var replayCompleted: SystemCode { SystemCode(rawValue: 3) }
+    @inlinable public static var endOfInterval: SystemCode { SystemCode(rawValue: 4) }
+    @inlinable public static var unset: SystemCode { SystemCode(rawValue: 255) }
 }
 
 /// ErrorMsg.code (spec §10.1).
 public struct ErrorCode: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
     public var rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let internalError = ErrorCode(rawValue: 6)
-    public static let skippedRecordsAfterSlowReading = ErrorCode(rawValue: 7)
-    public static let unset = ErrorCode(rawValue: 255)
+    @inlinable public static var internalError: ErrorCode { ErrorCode(rawValue: 6) }
+    @inlinable public static var skippedRecordsAfterSlowReading: ErrorCode { ErrorCode(rawValue: 7) }
+    @inlinable public static var unset: ErrorCode { ErrorCode(rawValue: 255) }
 }

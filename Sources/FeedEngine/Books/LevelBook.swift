@@ -11,7 +11,7 @@ public struct PriceLevel: Equatable, Sendable, BitwiseCopyable {
         self.size = size
         self.orders = orders
     }
-    public static let empty = PriceLevel(price: undefPrice, size: 0, orders: 0)
+    @inlinable public static var empty: PriceLevel { PriceLevel(price: undefPrice, size: 0, orders: 0) }
 }
 
 /// One side of a book addressed by position (level 1 = best), with a fixed depth of at most 10:

@@ -4,17 +4,17 @@ public import TickFormat
 /// does not pay for 368-byte MBP-10 records (DESIGN.md, Principles). Books are maintained always.
 public struct SchemaSelection: OptionSet, Sendable, Hashable {
     public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let mbo = SchemaSelection(rawValue: 1 << 0)
-    public static let mbp1 = SchemaSelection(rawValue: 1 << 1)
-    public static let mbp10 = SchemaSelection(rawValue: 1 << 2)
-    public static let trades = SchemaSelection(rawValue: 1 << 3)
-    public static let definition = SchemaSelection(rawValue: 1 << 4)
-    public static let status = SchemaSelection(rawValue: 1 << 5)
-    public static let statistics = SchemaSelection(rawValue: 1 << 6)
+    @inlinable public static var mbo: SchemaSelection { SchemaSelection(rawValue: 1 << 0) }
+    @inlinable public static var mbp1: SchemaSelection { SchemaSelection(rawValue: 1 << 1) }
+    @inlinable public static var mbp10: SchemaSelection { SchemaSelection(rawValue: 1 << 2) }
+    @inlinable public static var trades: SchemaSelection { SchemaSelection(rawValue: 1 << 3) }
+    @inlinable public static var definition: SchemaSelection { SchemaSelection(rawValue: 1 << 4) }
+    @inlinable public static var status: SchemaSelection { SchemaSelection(rawValue: 1 << 5) }
+    @inlinable public static var statistics: SchemaSelection { SchemaSelection(rawValue: 1 << 6) }
     /// In-stream SystemMsg records: gaps, recoveries, stale/clean transitions.
-    public static let system = SchemaSelection(rawValue: 1 << 7)
+    @inlinable public static var system: SchemaSelection { SchemaSelection(rawValue: 1 << 7) }
 
     public static let all: SchemaSelection = [.mbo, .mbp1, .mbp10, .trades, .definition, .status, .statistics, .system]
 

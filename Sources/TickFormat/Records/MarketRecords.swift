@@ -114,7 +114,7 @@ public struct BidAskPair: Sendable, BitwiseCopyable, Equatable {
     }
 
     /// Both sides empty.
-    public static let empty = BidAskPair()
+    @inlinable public static var empty: BidAskPair { BidAskPair() }
 }
 
 /// The event fields shared by MBP-1 and MBP-10 (bytes 16–47, as in TradeMsg).

@@ -70,10 +70,10 @@ public struct StatMsg: DBNRecord, Equatable {
     public var reserved: InlineArray<18, UInt8>
 
     /// `update_action` values.
-    public static let updateNew: UInt8 = 1
-    public static let updateDelete: UInt8 = 2
+    @inlinable public static var updateNew: UInt8 { 1 }
+    @inlinable public static var updateDelete: UInt8 { 2 }
     /// ComputeFeed's `stat_flags` bit for a final (official) settlement price.
-    public static let settlementFinal: UInt8 = 0x01
+    @inlinable public static var settlementFinal: UInt8 { 0x01 }
 
     @inlinable
     public init(publisherID: UInt16, instrumentID: UInt32, tsEvent: UInt64, tsRecv: UInt64,
