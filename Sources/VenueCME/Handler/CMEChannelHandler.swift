@@ -74,7 +74,6 @@ public struct CMEChannelStats: Sendable {
 /// properties opt out of dynamic exclusivity checking (`@exclusivity(unchecked)`): the checks cost
 /// more than the book update itself, and the single-writer rule is the handler's contract.
 public final class CMEChannelHandler<Sink: RecordSink> {
-    @exclusivity(unchecked) public var sink: Sink
     public let configuration: CMEChannelConfiguration
     /// Hot per-instrument state, updated in place (see `SlotArray`).
     let instruments = SlotArray<CMEInstrument>()
@@ -113,6 +112,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     var definitionLoopSecurityIDs: Set<Int32> = []
     var definitionLoopComplete = false
     @exclusivity(unchecked) var lastTsRecv: UInt64 = 0
+    /// Declared last: the handler is generic over its sink, and fields after a generic one have
+    /// offsets that unspecialized code must look up in the class metadata at every access.
+    @exclusivity(unchecked) public var sink: Sink
 
     public init(configuration: CMEChannelConfiguration = .init(), sink: Sink) {
         self.configuration = configuration
@@ -152,6 +154,15 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             let sequence = UInt64(MDP3PacketView(unchecked: payload).msgSeqNum)
             if incremental.isOldDuplicate(sequence: sequence, count: 1) {
                 return incremental.countDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv)
+            }
+            // Steady state: the next packet, every message well formed. Processed at once — what
+            // the arbiter's delivery would do, without its event machinery or a second walk.
+            if freshStart != nil, MDP3PacketView.isClean(payload),
+               incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
+                cleanPayload = payload.baseAddress
+                processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
+                cleanPayload = nil
+                return
             }
         }
         let summary: MDP3PacketView.Summary
@@ -311,7 +322,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         for i in 0..<group.count {
             let entry = group[i]
             guard let slot = slot(for: entry.i32(12)), admit(slot, entry.u32(16)) else { continue }
-            let consistent = applyBookEntry(&instruments[slot], slot: slot, entry, transactTime: transactTime, emit: true)
+            let consistent = applyBookEntry(instruments.pointer(slot), slot: slot, entry, transactTime: transactTime, emit: true)
             if !consistent {
                 stats.bookInconsistencies += 1
                 markStale(slot, reason: "book_inconsistent")
@@ -424,99 +435,105 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     // MARK: - Applying entries (live, and silently during recovery replay)
 
-    /// Applies one Book46 entry to `inst`; false when it did not fit the book (out of sync).
+    /// Applies one Book46 entry to the instrument at `inst`; false when it did not fit the book (out
+    /// of sync). Works through the pointer: the books are updated and read in place, never copied
+    /// (a call on `inst.pointee.book` would copy its 352 bytes first).
     @inline(__always)
-    func applyBookEntry(_ inst: inout CMEInstrument, slot: Int, _ e: SBEBlock, transactTime: UInt64, emit: Bool) -> Bool {
+    func applyBookEntry(_ inst: UnsafeMutablePointer<CMEInstrument>, slot: Int, _ e: SBEBlock, transactTime: UInt64,
+                        emit: Bool) -> Bool {
         let type = e.u8(26)
         let levelNumber = Int(e.u8(24))
         let update = e.u8(25)
         let price = e.i64(0)
-        let size = quantity(e.i32(8))
-        let orders = quantity(e.i32(20))
-        let level = PriceLevel(price: price, size: UInt32(clamping: size), orders: UInt32(clamping: orders))
-        inst.lastTransactTime = transactTime
+        let level = PriceLevel(price: price, size: UInt32(clamping: quantity(e.i32(8))),
+                               orders: UInt32(clamping: quantity(e.i32(20))))
+        inst.pointee.lastTransactTime = transactTime
         switch type {
         case MDEntryType.bid, MDEntryType.offer:
             let isBid = type == MDEntryType.bid
-            let topBefore = inst.book.pair(0)
+            let book = inst.pointer(to: \.book)!
+            let side = isBid ? book.pointer(to: \.bids)! : book.pointer(to: \.asks)!
+            let topBefore = BookSide.level(side, 0)
             var recordPrice = price
             var recordSize = level.size
             var consistent = true
             switch update {
             case MDUpdateAction.new.rawValue:
-                consistent = isBid ? inst.book.bids.insert(level, at: levelNumber) : inst.book.asks.insert(level, at: levelNumber)
+                consistent = side.pointee.insert(level, at: levelNumber)
             case MDUpdateAction.change.rawValue:
-                consistent = isBid ? inst.book.bids.change(level, at: levelNumber) : inst.book.asks.change(level, at: levelNumber)
+                consistent = side.pointee.change(level, at: levelNumber)
             case MDUpdateAction.delete.rawValue:
-                let result = isBid ? inst.book.bids.delete(at: levelNumber) : inst.book.asks.delete(at: levelNumber)
+                let result = side.pointee.delete(at: levelNumber)
                 consistent = result.consistent
                 if price == MDP3.nullPrice { recordPrice = result.removed.price }
                 if e.i32(8) == MDP3.nullInt32 { recordSize = result.removed.size }
             case MDUpdateAction.deleteThru.rawValue:
-                if isBid { inst.book.bids.clear() } else { inst.book.asks.clear() }
+                side.pointee.clear()
                 recordPrice = undefPrice
                 recordSize = 0
             case MDUpdateAction.deleteFrom.rawValue:
-                consistent = isBid ? inst.book.bids.deleteFrom(level: levelNumber) : inst.book.asks.deleteFrom(level: levelNumber)
+                consistent = side.pointee.deleteFrom(level: levelNumber)
             case MDUpdateAction.overlay.rawValue:
-                consistent = isBid ? inst.book.bids.overlay(level, at: levelNumber) : inst.book.asks.overlay(level, at: levelNumber)
+                consistent = side.pointee.overlay(level, at: levelNumber)
             default:
                 stats.malformedMessages += 1
                 return true
             }
-            guard emit, levelNumber <= inst.book.depth || update == MDUpdateAction.deleteThru.rawValue else { return consistent }
+            guard emit, levelNumber <= side.pointee.depth || update == MDUpdateAction.deleteThru.rawValue else { return consistent }
             let event = BookEvent(price: recordPrice, size: recordSize, action: CMEMapping.action(update),
-                                  side: isBid ? .bid : .ask, flags: inst.badBookFlag,
+                                  side: isBid ? .bid : .ask, flags: inst.pointee.badBookFlag,
                                   depth: UInt8(clamping: max(0, levelNumber - 1)), tsRecv: currentTsRecv,
                                   tsInDelta: currentDelta, sequence: currentSeq)
-            let id = UInt32(bitPattern: inst.securityID)
-            if schemas.contains(.mbp10) {
-                stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                               levels: inst.book.pairs), slot: slot)
-            }
-            if schemas.contains(.mbp1) {
-                let top = inst.book.pair(0)
-                if top != topBefore {
-                    stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event, level: top),
-                          slot: slot)
-                }
+            let id = UInt32(bitPattern: inst.pointee.securityID)
+            if schemas.contains(.mbp10) { stageMbp10(book, instrumentID: id, tsEvent: transactTime, event: event, slot: slot) }
+            // Only the side the entry changed can have a new top.
+            if schemas.contains(.mbp1), BookSide.level(side, 0) != topBefore {
+                stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
+                              level: LevelBook.pair(book, 0)), slot: slot)
             }
             return consistent
         case MDEntryType.impliedBid, MDEntryType.impliedOffer:
-            let isBid = type == MDEntryType.impliedBid
+            let implied = inst.pointer(to: \.implied)!
+            let side = type == MDEntryType.impliedBid ? implied.pointer(to: \.bids)! : implied.pointer(to: \.asks)!
             switch update {
-            case MDUpdateAction.new.rawValue:
-                return isBid ? inst.implied.bids.insert(level, at: levelNumber) : inst.implied.asks.insert(level, at: levelNumber)
-            case MDUpdateAction.change.rawValue:
-                return isBid ? inst.implied.bids.change(level, at: levelNumber) : inst.implied.asks.change(level, at: levelNumber)
-            case MDUpdateAction.delete.rawValue:
-                return isBid ? inst.implied.bids.delete(at: levelNumber).consistent : inst.implied.asks.delete(at: levelNumber).consistent
+            case MDUpdateAction.new.rawValue: return side.pointee.insert(level, at: levelNumber)
+            case MDUpdateAction.change.rawValue: return side.pointee.change(level, at: levelNumber)
+            case MDUpdateAction.delete.rawValue: return side.pointee.delete(at: levelNumber).consistent
             case MDUpdateAction.deleteThru.rawValue:
-                if isBid { inst.implied.bids.clear() } else { inst.implied.asks.clear() }
+                side.pointee.clear()
                 return true
-            case MDUpdateAction.deleteFrom.rawValue:
-                return isBid ? inst.implied.bids.deleteFrom(level: levelNumber) : inst.implied.asks.deleteFrom(level: levelNumber)
-            case MDUpdateAction.overlay.rawValue:
-                return isBid ? inst.implied.bids.overlay(level, at: levelNumber) : inst.implied.asks.overlay(level, at: levelNumber)
-            default:
-                return true
+            case MDUpdateAction.deleteFrom.rawValue: return side.pointee.deleteFrom(level: levelNumber)
+            case MDUpdateAction.overlay.rawValue: return side.pointee.overlay(level, at: levelNumber)
+            default: return true
             }
         case MDEntryType.bookReset:
-            inst.book.clear()
-            inst.implied.clear()
-            if emit { emitClear(inst, slot: slot, tsEvent: transactTime, flags: inst.badBookFlag, sequence: currentSeq) }
+            inst.pointee.book.clear()
+            inst.pointee.implied.clear()
+            if emit { emitClear(slot: slot, tsEvent: transactTime, flags: inst.pointee.badBookFlag, sequence: currentSeq) }
             return true
         default:
             return true  // `w`/`x` (market best) entries are not part of the MBP book
         }
     }
 
+    /// An MBP-10 record of the book at `book`, built in place in the stager (no 368-byte temporaries).
+    @inline(__always)
+    func stageMbp10(_ book: UnsafeMutablePointer<LevelBook>, instrumentID: UInt32, tsEvent: UInt64, event: BookEvent, slot: Int) {
+        stager.stageMbp10(publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsEvent, event: event, slot: slot) { levels in
+            let depth = book.pointee.depth
+            for i in 0..<depth { levels[i] = LevelBook.pair(book, i) }
+            return depth
+        }
+        eventOpen = true
+    }
+
     func emitTrade(slot: Int, _ e: SBEBlock, transactTime: UInt64) {
         let price = e.i64(0)
         let size = UInt32(clamping: quantity(e.i32(8)))
         let side = CMEMapping.aggressor(e.u8(24))
-        let id = UInt32(bitPattern: instruments[slot].securityID)
-        let flags = instruments[slot].badBookFlag
+        let inst = instruments.pointer(slot)
+        let id = UInt32(bitPattern: inst.pointee.securityID)
+        let flags = inst.pointee.badBookFlag
         if schemas.contains(.trades) {
             stage(TradeMsg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, price: price, size: size,
                            side: side, flags: flags, depth: 0, tsRecv: currentTsRecv, tsInDelta: currentDelta,
@@ -525,13 +542,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
         let event = BookEvent(price: price, size: size, action: .trade, side: side, flags: flags, depth: 0,
                               tsRecv: currentTsRecv, tsInDelta: currentDelta, sequence: currentSeq)
-        if schemas.contains(.mbp10) {
-            stage(Mbp10Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                           levels: instruments[slot].book.pairs), slot: slot)
-        }
+        let book = inst.pointer(to: \.book)!
+        if schemas.contains(.mbp10) { stageMbp10(book, instrumentID: id, tsEvent: transactTime, event: event, slot: slot) }
         if schemas.contains(.mbp1) {
             stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                          level: instruments[slot].book.pair(0)), slot: slot)
+                          level: LevelBook.pair(book, 0)), slot: slot)
         }
     }
 

@@ -282,7 +282,7 @@ extension CMEChannelHandler {
             case .book:
                 let g = m.firstGroup
                 for i in 0..<g.count where continuous && g[i].i32(12) == id && admitReplay(g[i].u32(16)) {
-                    _ = applyBookEntry(&inst, slot: slot, g[i], transactTime: m.transactTime, emit: false)
+                    _ = withUnsafeMutablePointer(to: &inst) { applyBookEntry($0, slot: slot, g[i], transactTime: m.transactTime, emit: false) }
                 }
             case .tradeSummary:
                 let g = m.firstGroup

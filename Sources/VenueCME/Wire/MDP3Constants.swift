@@ -34,6 +34,26 @@ public enum MDP3Template: UInt16, CaseIterable, Sendable {
     case snapshotOrderBook = 53
     case definition = 54
 
+    /// The template with this id, if it is in the subset. An explicit switch the compiler inlines
+    /// (`init(rawValue:)` is an out-of-line call, once per message on the hot path).
+    @inlinable public static func known(_ id: UInt16) -> MDP3Template? {
+        switch id {
+        case 4: .channelReset
+        case 12: .adminHeartbeat
+        case 30: .securityStatus
+        case 37: .volume
+        case 46: .book
+        case 47: .orderBook
+        case 48: .tradeSummary
+        case 49: .dailyStatistics
+        case 51: .sessionStatistics
+        case 52: .snapshot
+        case 53: .snapshotOrderBook
+        case 54: .definition
+        default: nil
+        }
+    }
+
     /// The v13 root block length the encoder writes.
     public var blockLength: Int {
         switch self {

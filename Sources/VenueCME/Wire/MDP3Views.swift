@@ -50,7 +50,7 @@ public struct MDP3MessageView {
 
     /// The template, when it is one of the subset and the schema is MDP 3.0's.
     @inlinable public var template: MDP3Template? {
-        schemaID == MDP3.schemaID ? MDP3Template(rawValue: templateID) : nil
+        schemaID == MDP3.schemaID ? MDP3Template.known(templateID) : nil
     }
 
     @inlinable public var root: SBEBlock { SBEBlock(base: base + MDP3.messageHeaderSize, blockLength: blockLength) }
@@ -136,9 +136,26 @@ public struct MDP3PacketView {
         return .success(summary)
     }
 
+    /// Whether every message of the datagram is a known template whose blocks and groups fit its
+    /// MsgSize: the common case, checked in one tight walk, after which messages are read with no
+    /// further checks. False says only "not clean": `validate` tells why and what can be used.
+    @inlinable public static func isClean(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count > MDP3.packetHeaderSize else { return false }
+        let base = bytes.baseAddress!
+        var offset = MDP3.packetHeaderSize
+        while offset < bytes.count {
+            guard offset &+ MDP3.messageHeaderSize <= bytes.count else { return false }
+            let message = MDP3MessageView(base: base + offset)
+            guard message.size >= MDP3.messageHeaderSize, offset &+ message.size <= bytes.count,
+                  let template = message.template, messageFits(message, template) else { return false }
+            offset &+= message.size
+        }
+        return true
+    }
+
     /// Whether the root block and every group of `message` lie inside its MsgSize, and its groups
     /// hold whole entries that are at least as long as the fields the handler reads.
-    @usableFromInline static func messageFits(_ message: MDP3MessageView, _ template: MDP3Template) -> Bool {
+    @inlinable public static func messageFits(_ message: MDP3MessageView, _ template: MDP3Template) -> Bool {
         let end = message.size
         var position = MDP3.messageHeaderSize + message.blockLength
         guard position <= end, message.blockLength >= minimumRootLength(template) else { return false }
@@ -153,7 +170,7 @@ public struct MDP3PacketView {
     }
 
     /// The shortest root block the handler accepts for a template: the fields it must have.
-    static func minimumRootLength(_ template: MDP3Template) -> Int {
+    @inlinable public static func minimumRootLength(_ template: MDP3Template) -> Int {
         switch template {
         case .adminHeartbeat: 0
         case .channelReset, .volume, .book, .orderBook, .tradeSummary, .dailyStatistics, .sessionStatistics: 9

@@ -16,7 +16,13 @@ enum CMEBenchmarks {
         // Incremental packets of both lines, in arrival order (the B copies are arbitrated away).
         let incremental = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .incremental }
         let tape = PacketTape(incremental)
-        let definitions = simulation.datagrams.filter { config.addresses.route($0.destination)?.feed == .definition }.prefix(3)
+        // The first definition loop of line A: every instrument is defined before the first book
+        // update (otherwise its entries take the cheap unknown-instrument path and flatter the rate).
+        let lineADefinitions = simulation.datagrams.filter {
+            config.addresses.route($0.destination).map { $0.feed == .definition && $0.line == 0 } ?? false
+        }
+        let loopLength = lineADefinitions.dropFirst().firstIndex { $0.payload.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } == 1 }
+        let definitions = lineADefinitions.prefix(loopLength ?? lineADefinitions.count)
         var floorEntries: UInt64 = 0
         var sink: Int64 = 0
 
@@ -25,6 +31,8 @@ enum CMEBenchmarks {
             for d in definitions { d.payload.withUnsafeBytes { handler.receive($0, feed: .definition, line: 0, tsRecv: 0) } }
             tape.forEach { payload, line, ts in handler.receive(payload, feed: .incremental, line: line, tsRecv: ts) }
             handler.finish()
+            precondition(handler.stats.unknownInstrumentEntries == 0 && handler.activeInstruments.count == 8,
+                         "benchmark: every instrument must be defined")
             return handler.sink.total
         }
         let floor = {
