@@ -71,10 +71,11 @@ public struct SequenceArbiter {
     public let configuration: Configuration
     public let lineCount: Int
     /// Per-line state lives inline (at most 8 lines): no copy-on-write check per packet.
-    private var lineStats: InlineArray<8, LineStats>
+    @usableFromInline var lineStats: InlineArray<8, LineStats>
     public var lines: [LineStats] { (0..<lineCount).map { lineStats[$0] } }
     /// The next number to process; nil until the first packet.
-    public private(set) var expected: UInt64?
+    @usableFromInline var _expected: UInt64?
+    public var expected: UInt64? { _expected }
     public private(set) var gaps = 0
     public private(set) var lostNumbers: UInt64 = 0
     /// Holes wait for the venue's recovery instead of being declared lost (see the type's notes).
@@ -83,23 +84,24 @@ public struct SequenceArbiter {
     /// hole before the first packet seen. Nil: start at the lowest number seen.
     public var firstNumber: UInt64?
     /// With `recoversGaps`: the hole every alive line has passed (or that timed out), waiting for recovery.
-    public private(set) var missing: ClosedRange<UInt64>?
+    @usableFromInline var _missing: ClosedRange<UInt64>?
+    public var missing: ClosedRange<UInt64>? { _missing }
 
     /// Highest number each line has passed; 0 = nothing yet (sequence numbers start at 1).
-    private var frontier: InlineArray<8, UInt64>
+    @usableFromInline var frontier: InlineArray<8, UInt64>
     /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
-    private var lastSeen: InlineArray<8, UInt64>
-    private var seenMask: UInt8 = 0
+    @usableFromInline var lastSeen: InlineArray<8, UInt64>
+    @usableFromInline var seenMask: UInt8 = 0
     /// Held packets, sorted by first sequence number.
-    private var held: [StoredPacket] = []
+    @usableFromInline var held: [StoredPacket] = []
     private var holeOpenedAt: UInt64?
     /// Until this ts_recv the arbiter is starting: packets are held and `expected` is not set.
     private var startupDeadline: UInt64?
     private var store = PacketStore()
     /// Which lines delivered each recent number (bit per line), to count what only one line delivered.
-    private var deliveredBy: [UInt8]
-    private var attributedUpTo: UInt64 = 0
-    private static let window = 1 << 16
+    @usableFromInline var deliveredBy: [UInt8]
+    @usableFromInline var attributedUpTo: UInt64 = 0
+    @usableFromInline static var window: Int { 1 << 16 }
 
     public init(lineCount: Int, configuration: Configuration = .init()) {
         precondition(lineCount >= 1 && lineCount <= 8)
@@ -121,7 +123,7 @@ public struct SequenceArbiter {
         see(line, tsRecv)
         let last = sequence + UInt64(count) - 1
         frontier[line] = max(frontier[line], last)
-        if expected == nil {
+        if _expected == nil {
             // Starting: hold everything for the grace period, then begin at the lowest number.
             if startupDeadline == nil { startupDeadline = tsRecv &+ configuration.startupGraceNs }
             if !held.contains(where: { $0.sequence == sequence }) {
@@ -133,14 +135,14 @@ public struct SequenceArbiter {
             }
             return endStartupIfDue(now: tsRecv, body)
         }
-        let next = expected!
+        let next = _expected!
         if last < next {
             duplicate(line: line, sequence: sequence, count: count)
         } else if sequence <= next {
             let skip = Int(next - sequence)
             markDelivered(line: line, from: next, to: last)
             lineStats[line].delivered += 1
-            expected = last + 1
+            _expected = last + 1
             body(.deliver(payload: payload, sequence: sequence, count: count, skip: skip, tsRecv: tsRecv, line: line))
             drainHeld(tsRecv: tsRecv, body)
         } else if held.contains(where: { $0.sequence == sequence }) {
@@ -160,8 +162,8 @@ public struct SequenceArbiter {
     /// advanced) and true is returned; the caller processes it at once. This is exactly what
     /// `receive` would do — deliver it, with nothing to drain and no gap to declare — minus the
     /// callback. Otherwise nothing changes and false is returned: call `receive`.
-    public mutating func acceptInOrder(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
-        guard let next = expected, sequence == next, count >= 1, held.isEmpty, missing == nil else { return false }
+    @inlinable public mutating func acceptInOrder(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
+        guard let next = _expected, sequence == next, count >= 1, held.isEmpty, _missing == nil else { return false }
         let last = sequence &+ UInt64(count) &- 1
         for i in 0..<lineCount where frontier[i] > last { return false }
         lineStats[line].received += 1
@@ -169,19 +171,19 @@ public struct SequenceArbiter {
         frontier[line] = last
         markDelivered(line: line, from: next, to: last)
         lineStats[line].delivered += 1
-        expected = last + 1
+        _expected = last + 1
         return true
     }
 
     /// Whether numbers `sequence..<sequence+count` were all processed already: such a copy can be
     /// counted and dropped without validating it (cheap pre-check for the other line's copies).
     @inlinable public func isOldDuplicate(sequence: UInt64, count: Int) -> Bool {
-        guard let next = expected else { return false }
+        guard let next = _expected else { return false }
         return sequence &+ UInt64(count) &- 1 < next
     }
 
     /// Counts a copy that `isOldDuplicate` said was already processed.
-    public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
+    @inlinable public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
         lineStats[line].received += 1
         see(line, tsRecv)
         frontier[line] = max(frontier[line], sequence + UInt64(count) - 1)
@@ -195,8 +197,8 @@ public struct SequenceArbiter {
         lineStats[line].heartbeats += 1
         see(line, tsRecv)
         if let passed { frontier[line] = max(frontier[line], passed) }
-        if expected == nil {
-            if held.isEmpty, let passed { expected = recoversGaps ? min(firstNumber ?? passed + 1, passed + 1) : passed + 1 }
+        if _expected == nil {
+            if held.isEmpty, let passed { _expected = recoversGaps ? min(firstNumber ?? passed + 1, passed + 1) : passed + 1 }
             return endStartupIfDue(now: tsRecv, body)
         }
         declareGaps(now: tsRecv, body)
@@ -204,13 +206,13 @@ public struct SequenceArbiter {
 
     /// Time passes with no packet (live sources call this when idle): timeouts may expire.
     public mutating func tick(now: UInt64, _ body: (Event) -> Void) {
-        if expected == nil { return endStartupIfDue(now: now, body) }
+        if _expected == nil { return endStartupIfDue(now: now, body) }
         declareGaps(now: now, body)
     }
 
     private mutating func endStartupIfDue(now: UInt64, _ body: (Event) -> Void, force: Bool = false) {
-        guard expected == nil, let deadline = startupDeadline, force || now >= deadline, let first = held.first else { return }
-        expected = recoversGaps && !force ? min(firstNumber ?? first.sequence, first.sequence) : first.sequence
+        guard _expected == nil, let deadline = startupDeadline, force || now >= deadline, let first = held.first else { return }
+        _expected = recoversGaps && !force ? min(firstNumber ?? first.sequence, first.sequence) : first.sequence
         startupDeadline = nil
         drainHeld(tsRecv: now, body)
         declareGaps(now: now, body)
@@ -221,8 +223,8 @@ public struct SequenceArbiter {
         for packet in held { store.recycle(packet) }
         held.removeAll()
         holeOpenedAt = nil
-        expected = nil
-        missing = nil
+        _expected = nil
+        _missing = nil
         startupDeadline = nil
         frontier = .init(repeating: 0)
         flushAttribution(upTo: .max)
@@ -233,7 +235,7 @@ public struct SequenceArbiter {
     /// Declares every still-open hole lost (end of a capture): held packets are delivered.
     public mutating func finish(tsRecv: UInt64, _ body: (Event) -> Void) {
         endStartupIfDue(now: tsRecv, body, force: true)
-        while let first = held.first, let next = expected {
+        while let first = held.first, let next = _expected {
             if first.sequence > next { declare(from: next, to: first.sequence - 1, tsRecv: tsRecv, body) }
             drainHeld(tsRecv: tsRecv, body)
         }
@@ -245,11 +247,11 @@ public struct SequenceArbiter {
     /// A packet the venue's recovery supplied (a retransmission): processed like a live copy, but
     /// counted for no line. Copies of numbers already processed are ignored.
     public mutating func fill(_ payload: UnsafeRawBufferPointer, sequence: UInt64, count: Int, tsRecv: UInt64, _ body: (Event) -> Void) {
-        guard let next = expected else { return }
+        guard let next = _expected else { return }
         let last = sequence + UInt64(count) - 1
         if last < next { return }
         if sequence <= next {
-            expected = last + 1
+            _expected = last + 1
             body(.deliver(payload: payload, sequence: sequence, count: count, skip: Int(next - sequence), tsRecv: tsRecv, line: lineCount))
             drainHeld(tsRecv: tsRecv, body)
         } else if !held.contains(where: { $0.sequence == sequence }) {
@@ -257,7 +259,7 @@ public struct SequenceArbiter {
             let index = held.firstIndex { $0.sequence > sequence } ?? held.count
             held.insert(copy, at: index)
         }
-        if let m = missing, (expected ?? 0) > m.lowerBound { missing = nil }
+        if let m = _missing, (_expected ?? 0) > m.lowerBound { _missing = nil }
         declareGaps(now: tsRecv, body)
     }
 
@@ -265,8 +267,8 @@ public struct SequenceArbiter {
     /// to it are dropped, the sequence continues after it.
     public mutating func resume(after number: UInt64, tsRecv: UInt64, _ body: (Event) -> Void) {
         startupDeadline = nil
-        missing = nil
-        expected = max(expected ?? 0, number + 1)
+        _missing = nil
+        _expected = max(_expected ?? 0, number + 1)
         drainHeld(tsRecv: tsRecv, body)
         declareGaps(now: tsRecv, body)
     }
@@ -274,9 +276,9 @@ public struct SequenceArbiter {
     /// Recovery failed: the open hole is declared lost (a `.gap`) and the packets held after it are
     /// delivered. Set `recoversGaps` to false first so later holes are not held either.
     public mutating func abandon(tsRecv: UInt64, _ body: (Event) -> Void) {
-        missing = nil
-        if expected == nil { return endStartupIfDue(now: tsRecv, body, force: true) }
-        if let next = expected, let first = held.first, first.sequence > next {
+        _missing = nil
+        if _expected == nil { return endStartupIfDue(now: tsRecv, body, force: true) }
+        if let next = _expected, let first = held.first, first.sequence > next {
             declare(from: next, to: first.sequence - 1, tsRecv: tsRecv, body)
         }
         drainHeld(tsRecv: tsRecv, body)
@@ -285,12 +287,12 @@ public struct SequenceArbiter {
 
     // MARK: - internals
 
-    @inline(__always) private mutating func see(_ line: Int, _ tsRecv: UInt64) {
+    @inlinable @inline(__always) mutating func see(_ line: Int, _ tsRecv: UInt64) {
         lastSeen[line] = tsRecv
         seenMask |= 1 << UInt8(line)
     }
 
-    private mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
+    @inlinable mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
         lineStats[line].duplicates += 1
         markDelivered(line: line, from: sequence, to: sequence + UInt64(count) - 1)
     }
@@ -298,13 +300,13 @@ public struct SequenceArbiter {
     /// Delivers the held packets that continue the sequence; the ones wholly before `expected` (other
     /// copies, or numbers a snapshot covered) are recycled silently.
     private mutating func drainHeld(tsRecv: UInt64, _ body: (Event) -> Void) {
-        while let first = held.first, let next = expected, first.sequence <= next {
+        while let first = held.first, let next = _expected, first.sequence <= next {
             let packet = held.removeFirst()
             let last = packet.sequence + UInt64(packet.count) - 1
             if last >= next {
                 lineStats[packet.line].delivered += 1
                 markDelivered(line: packet.line, from: next, to: last)
-                expected = last + 1
+                _expected = last + 1
                 packet.bytes.withUnsafeBytes { bytes in
                     body(.deliver(payload: bytes, sequence: packet.sequence, count: packet.count,
                                   skip: Int(next - packet.sequence), tsRecv: tsRecv, line: packet.line))
@@ -316,7 +318,7 @@ public struct SequenceArbiter {
     }
 
     private mutating func declareGaps(now: UInt64, _ body: (Event) -> Void) {
-        while let next = expected {
+        while let next = _expected {
             let holeEnd: UInt64
             if let first = held.first {
                 holeEnd = first.sequence - 1
@@ -339,14 +341,14 @@ public struct SequenceArbiter {
             let overflow = held.count > configuration.maxHeld
             if overflow { cut = holeEnd }
             guard let to = cut else {
-                if let m = missing, m.lowerBound != next { missing = nil }
+                if let m = _missing, m.lowerBound != next { _missing = nil }
                 return
             }
             if recoversGaps && !overflow {
-                missing = next...max(to, missing.map { $0.lowerBound == next ? $0.upperBound : to } ?? to)
+                _missing = next...max(to, _missing.map { $0.lowerBound == next ? $0.upperBound : to } ?? to)
                 return
             }
-            missing = nil
+            _missing = nil
             declare(from: next, to: to, tsRecv: now, body)
             drainHeld(tsRecv: now, body)
         }
@@ -355,30 +357,33 @@ public struct SequenceArbiter {
     private mutating func declare(from: UInt64, to: UInt64, tsRecv: UInt64, _ body: (Event) -> Void) {
         gaps += 1
         lostNumbers += to - from + 1
-        expected = to + 1
+        _expected = to + 1
         holeOpenedAt = held.isEmpty ? nil : tsRecv
         body(.gap(from: from, to: to, tsRecv: tsRecv))
     }
 
     /// Records that `line` delivered numbers `from...to`; numbers that fall out of the window are
     /// attributed: delivered by exactly one line → that line's `onlyThisLine`.
-    private mutating func markDelivered(line: Int, from: UInt64, to: UInt64) {
+    @inlinable @inline(__always)
+    mutating func markDelivered(line: Int, from: UInt64, to: UInt64) {
         guard to >= attributedUpTo else { return }
         let window = UInt64(Self.window)
         // Attribute in batches of 1/16 of the window: one call per 4,096 numbers, not one per packet.
-        if to >= attributedUpTo + window { flushAttribution(upTo: to - window + 1 + window / 16) }
+        if to >= attributedUpTo &+ window { flushAttribution(upTo: to &- window &+ 1 &+ window / 16) }
+        let bit = UInt8(1) << UInt8(truncatingIfNeeded: line)
+        let mask = window &- 1
         var n = max(from, attributedUpTo)
-        let bit = UInt8(1) << UInt8(line)
-        while n <= to {
-            let slot = Int(n % window)
-            deliveredBy[slot] |= bit
-            n += 1
+        deliveredBy.withUnsafeMutableBufferPointer { slots in
+            while n <= to {
+                slots[Int(truncatingIfNeeded: n & mask)] |= bit
+                n &+= 1
+            }
         }
     }
 
-    private mutating func flushAttribution(upTo limit: UInt64) {
+    @usableFromInline mutating func flushAttribution(upTo limit: UInt64) {
         let window = UInt64(Self.window)
-        let end = limit == .max ? (expected ?? attributedUpTo) : min(limit, expected ?? limit)
+        let end = limit == .max ? (_expected ?? attributedUpTo) : min(limit, _expected ?? limit)
         var n = attributedUpTo
         // Walk at most one window: older numbers were attributed already.
         if end > n + window { n = end - window }

@@ -36,7 +36,7 @@ public enum MDP3Template: UInt16, CaseIterable, Sendable {
 
     /// The template with this id, if it is in the subset. An explicit switch the compiler inlines
     /// (`init(rawValue:)` is an out-of-line call, once per message on the hot path).
-    @inlinable public static func known(_ id: UInt16) -> MDP3Template? {
+    @inlinable @inline(__always) public static func known(_ id: UInt16) -> MDP3Template? {
         switch id {
         case 4: .channelReset
         case 12: .adminHeartbeat

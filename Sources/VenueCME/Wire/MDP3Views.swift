@@ -147,7 +147,19 @@ public struct MDP3PacketView {
             guard offset &+ MDP3.messageHeaderSize <= bytes.count else { return false }
             let message = MDP3MessageView(base: base + offset)
             guard message.size >= MDP3.messageHeaderSize, offset &+ message.size <= bytes.count,
-                  let template = message.template, messageFits(message, template) else { return false }
+                  message.schemaID == MDP3.schemaID else { return false }
+            if message.templateID == MDP3Template.book.rawValue || message.templateID == MDP3Template.tradeSummary.rawValue {
+                // Book46 and TradeSummary48, most messages: root, a 3-byte and an 8-byte group header, straight-line.
+                let first = MDP3.messageHeaderSize &+ message.blockLength
+                guard message.blockLength >= 9, first &+ 3 <= message.size else { return false }
+                let entries = SBEGroup(header: message.base + first, headerSize: 3)
+                let second = first &+ 3 &+ entries.entryBlockLength &* entries.count
+                guard second &+ 8 <= message.size else { return false }
+                let orders = SBEGroup(header: message.base + second, headerSize: 8)
+                guard second &+ 8 &+ orders.entryBlockLength &* orders.count <= message.size else { return false }
+            } else {
+                guard let template = MDP3Template.known(message.templateID), messageFits(message, template) else { return false }
+            }
             offset &+= message.size
         }
         return true
