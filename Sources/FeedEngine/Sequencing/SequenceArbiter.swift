@@ -90,6 +90,8 @@ public struct SequenceArbiter {
     /// Highest number each line has passed; 0 = nothing yet (sequence numbers start at 1).
     @usableFromInline var frontier: InlineArray<8, UInt64>
     /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
+    /// The highest frontier of any line.
+    @usableFromInline var furthest: UInt64 = 0
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
     @usableFromInline var seenMask: UInt8 = 0
     /// Held packets, sorted by first sequence number.
@@ -99,7 +101,7 @@ public struct SequenceArbiter {
     private var startupDeadline: UInt64?
     private var store = PacketStore()
     /// Which lines delivered each recent number (bit per line), to count what only one line delivered.
-    @usableFromInline var deliveredBy: [UInt8]
+    @usableFromInline let deliveredBy = DeliveryWindow(size: SequenceArbiter.window)
     @usableFromInline var attributedUpTo: UInt64 = 0
     @usableFromInline static var window: Int { 1 << 16 }
 
@@ -110,7 +112,6 @@ public struct SequenceArbiter {
         lineStats = .init(repeating: LineStats())
         frontier = .init(repeating: 0)
         lastSeen = .init(repeating: 0)
-        deliveredBy = Array(repeating: 0, count: Self.window)
     }
 
     public var heldCount: Int { held.count }
@@ -122,7 +123,7 @@ public struct SequenceArbiter {
         lineStats[line].received += 1
         see(line, tsRecv)
         let last = sequence + UInt64(count) - 1
-        frontier[line] = max(frontier[line], last)
+        advance(line, to: last)
         if _expected == nil {
             // Starting: hold everything for the grace period, then begin at the lowest number.
             if startupDeadline == nil { startupDeadline = tsRecv &+ configuration.startupGraceNs }
@@ -165,12 +166,13 @@ public struct SequenceArbiter {
     @inlinable public mutating func acceptInOrder(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
         guard let next = _expected, sequence == next, count >= 1, held.isEmpty, _missing == nil else { return false }
         let last = sequence &+ UInt64(count) &- 1
-        for i in 0..<lineCount where frontier[i] > last { return false }
-        lineStats[line].received += 1
+        guard furthest <= last else { return false }  // a line is ahead: the general path decides
+        lineStats[line].received &+= 1
         see(line, tsRecv)
         frontier[line] = last
+        furthest = last
         markDelivered(line: line, from: next, to: last)
-        lineStats[line].delivered += 1
+        lineStats[line].delivered &+= 1
         _expected = last + 1
         return true
     }
@@ -184,9 +186,9 @@ public struct SequenceArbiter {
 
     /// Counts a copy that `isOldDuplicate` said was already processed.
     @inlinable public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
-        lineStats[line].received += 1
+        lineStats[line].received &+= 1
         see(line, tsRecv)
-        frontier[line] = max(frontier[line], sequence + UInt64(count) - 1)
+        advance(line, to: sequence &+ UInt64(count) &- 1)
         duplicate(line: line, sequence: sequence, count: count)
     }
 
@@ -196,7 +198,7 @@ public struct SequenceArbiter {
         lineStats[line].received += 1
         lineStats[line].heartbeats += 1
         see(line, tsRecv)
-        if let passed { frontier[line] = max(frontier[line], passed) }
+        if let passed { advance(line, to: passed) }
         if _expected == nil {
             if held.isEmpty, let passed { _expected = recoversGaps ? min(firstNumber ?? passed + 1, passed + 1) : passed + 1 }
             return endStartupIfDue(now: tsRecv, body)
@@ -227,9 +229,10 @@ public struct SequenceArbiter {
         _missing = nil
         startupDeadline = nil
         frontier = .init(repeating: 0)
+        furthest = 0
         flushAttribution(upTo: .max)
         attributedUpTo = 0
-        for i in deliveredBy.indices { deliveredBy[i] = 0 }
+        deliveredBy.clear()
     }
 
     /// Declares every still-open hole lost (end of a capture): held packets are delivered.
@@ -287,13 +290,19 @@ public struct SequenceArbiter {
 
     // MARK: - internals
 
+    /// `line` has passed every number up to `number`.
+    @inlinable @inline(__always) mutating func advance(_ line: Int, to number: UInt64) {
+        if number > frontier[line] { frontier[line] = number }
+        if number > furthest { furthest = number }
+    }
+
     @inlinable @inline(__always) mutating func see(_ line: Int, _ tsRecv: UInt64) {
         lastSeen[line] = tsRecv
         seenMask |= 1 << UInt8(line)
     }
 
     @inlinable mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
-        lineStats[line].duplicates += 1
+        lineStats[line].duplicates &+= 1
         markDelivered(line: line, from: sequence, to: sequence + UInt64(count) - 1)
     }
 
@@ -323,8 +332,6 @@ public struct SequenceArbiter {
             if let first = held.first {
                 holeEnd = first.sequence - 1
             } else {
-                var furthest: UInt64 = 0
-                for i in 0..<lineCount { furthest = max(furthest, frontier[i]) }
                 guard furthest >= next else { return }
                 holeEnd = furthest  // tail loss seen through a heartbeat or a lone line
             }
@@ -373,11 +380,10 @@ public struct SequenceArbiter {
         let bit = UInt8(1) << UInt8(truncatingIfNeeded: line)
         let mask = window &- 1
         var n = max(from, attributedUpTo)
-        deliveredBy.withUnsafeMutableBufferPointer { slots in
-            while n <= to {
-                slots[Int(truncatingIfNeeded: n & mask)] |= bit
-                n &+= 1
-            }
+        let slots = deliveredBy.lines
+        while n <= to {
+            slots[Int(truncatingIfNeeded: n & mask)] |= bit
+            n &+= 1
         }
     }
 
@@ -389,13 +395,32 @@ public struct SequenceArbiter {
         if end > n + window { n = end - window }
         while n < end {
             let slot = Int(n % window)
-            let mask = deliveredBy[slot]
+            let mask = deliveredBy.lines[slot]
             if mask != 0 && mask & (mask - 1) == 0 {
                 lineStats[mask.trailingZeroBitCount].onlyThisLine += 1
             }
-            deliveredBy[slot] = 0
+            deliveredBy.lines[slot] = 0
             n += 1
         }
         attributedUpTo = max(attributedUpTo, end)
     }
+}
+
+/// Which lines delivered each recent sequence number (a bit per line), in a ring indexed by the
+/// number modulo `size`. A class owning its buffer, so that marking a number on the hot path is a
+/// store — an array here would cost a copy-on-write uniqueness check per datagram. One arbiter owns
+/// it; a copy of that arbiter (to read its counters) shares it, so only the original is driven.
+public final class DeliveryWindow {
+    @usableFromInline let lines: UnsafeMutablePointer<UInt8>
+    @usableFromInline let size: Int
+
+    init(size: Int) {
+        self.size = size
+        lines = .allocate(capacity: size)
+        lines.initialize(repeating: 0, count: size)
+    }
+
+    deinit { lines.deallocate() }
+
+    func clear() { lines.update(repeating: 0, count: size) }
 }

@@ -251,6 +251,17 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     func processMessage(_ m: MDP3MessageView) {
+        // Book46 in a clean packet (its bounds were checked): most messages, one branch. The schema
+        // is checked here too: a packet is "clean" when no message is malformed, and a message of
+        // another schema is not malformed, only unknown.
+        if currentClean && m.template == .book {
+            processBook(m)
+            if m.matchEventIndicator.contains(.endOfEvent) {
+                stager.flush(into: &sink, eventEnded: true)
+                eventOpen = false
+            }
+            return
+        }
         guard let template = currentClean ? m.template : MDP3PacketView.isUsable(m) else {
             if m.template == nil { stats.unknownTemplates += 1 } else { stats.malformedMessages += 1 }
             return
@@ -284,25 +295,29 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     /// RptSeq continuity (§9.2): whether to apply an entry, marking the instrument stale on a jump.
     @inline(__always)
-    func admit(_ slot: Int, _ rptSeq: UInt32) -> Bool {
-        if rptSeq > instruments[slot].lastLiveRptSeq { instruments[slot].lastLiveRptSeq = rptSeq }
-        if instruments[slot].baselineKnown {
-            let last = instruments[slot].lastRptSeq
+    func admit(_ slot: Int, _ rptSeq: UInt32) -> Bool { admit(instruments.pointer(slot), slot, rptSeq) }
+
+    /// The same, for the instrument at `inst` (its address computed once per entry).
+    @inline(__always)
+    func admit(_ inst: UnsafeMutablePointer<CMEInstrument>, _ slot: Int, _ rptSeq: UInt32) -> Bool {
+        if rptSeq > inst.pointee.lastLiveRptSeq { inst.pointee.lastLiveRptSeq = rptSeq }
+        if inst.pointee.baselineKnown {
+            let last = inst.pointee.lastRptSeq
             if rptSeq <= last {
                 stats.duplicateEntries += 1
                 return false
             }
-            instruments[slot].lastRptSeq = rptSeq
+            inst.pointee.lastRptSeq = rptSeq
             if rptSeq == last &+ 1 {
-                if instruments[slot].isUnverified { proveContinuity(slot) }
+                if inst.pointee.isUnverified { proveContinuity(slot) }
                 return true
             }
             stats.rptSeqJumps += 1
             markStale(slot, reason: "rptseq_jump")
             return true
         }
-        instruments[slot].baselineKnown = true
-        instruments[slot].lastRptSeq = rptSeq
+        inst.pointee.baselineKnown = true
+        inst.pointee.lastRptSeq = rptSeq
         return true
     }
 
@@ -321,8 +336,10 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let transactTime = m.transactTime
         for i in 0..<group.count {
             let entry = group[i]
-            guard let slot = slot(for: entry.i32(12)), admit(slot, entry.u32(16)) else { continue }
-            let consistent = applyBookEntry(instruments.pointer(slot), slot: slot, entry, transactTime: transactTime, emit: true)
+            guard let slot = slot(for: entry.i32(12)) else { continue }
+            let inst = instruments.pointer(slot)
+            guard admit(inst, slot, entry.u32(16)) else { continue }
+            let consistent = applyBookEntry(inst, slot: slot, entry, transactTime: transactTime, emit: true)
             if !consistent {
                 stats.bookInconsistencies += 1
                 markStale(slot, reason: "book_inconsistent")

@@ -50,7 +50,7 @@ public struct MDP3MessageView {
 
     /// The template, when it is one of the subset and the schema is MDP 3.0's.
     @inlinable public var template: MDP3Template? {
-        schemaID == MDP3.schemaID ? MDP3Template.known(templateID) : nil
+        @inline(__always) get { schemaID == MDP3.schemaID ? MDP3Template.known(templateID) : nil }
     }
 
     @inlinable public var root: SBEBlock { SBEBlock(base: base + MDP3.messageHeaderSize, blockLength: blockLength) }
