@@ -166,6 +166,11 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             if header.isHeartbeat {
                 let passed: UInt64? = header.sequence > 0 ? UInt64(header.sequence) - 1 : nil
                 live.heartbeat(line: line, passed: passed, tsRecv: tsRecv) { handle($0) }
+            } else if started, live.acceptInOrder(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) {
+                // Steady state: exactly what delivering it through `handle` does, without the callback.
+                lastTsRecv = max(lastTsRecv, tsRecv)
+                if isRecovering { enqueue(payload, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) }
+                process(payload, firstSequence: UInt64(header.sequence), skip: 0, tsRecv: tsRecv, silentFor: nil)
             } else {
                 live.receive(payload, line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) { handle($0) }
             }

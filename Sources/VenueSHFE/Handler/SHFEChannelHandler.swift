@@ -231,7 +231,14 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         if header.isHeartbeat {
             arbiter.heartbeat(line: line, passed: header.packetNo > 0 ? UInt64(header.packetNo) : nil, tsRecv: tsRecv) { handle($0) }
         } else {
-            arbiter.receive(payload, line: line, sequence: UInt64(UInt32(bitPattern: header.packetNo)), count: 1, tsRecv: tsRecv) { handle($0) }
+            let sequence = UInt64(UInt32(bitPattern: header.packetNo))
+            if started, arbiter.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
+                // Steady state: exactly what delivering it through `handle` does, without the callback.
+                lastTsRecv = max(lastTsRecv, tsRecv)
+                apply(payload, tsRecv: tsRecv)
+            } else {
+                arbiter.receive(payload, line: line, sequence: sequence, count: 1, tsRecv: tsRecv) { handle($0) }
+            }
         }
         if recovery != nil { driveRecovery(now: tsRecv) }
     }
