@@ -60,7 +60,6 @@ public struct ICEChannelStats: Sendable {
 ///   switch back).
 /// - Messages outside a bundle are events of their own (F_LAST after each).
 public final class ICEChannelHandler<Sink: RecordSink> {
-    @exclusivity(unchecked) public var sink: Sink
     public let configuration: ICEChannelConfiguration
     public let reference: ICEReferenceData
     public let markets: [ICEMarket]
@@ -90,6 +89,9 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     private var queueStart: UInt64 = 0
     private var snapshotExpected: UInt64?
     private var candidate: Candidate?
+    /// Declared last: the handler is generic over its sink, and fields after a generic one have
+    /// offsets that unspecialized code must look up in the class metadata at every access.
+    @exclusivity(unchecked) public var sink: Sink
 
     /// A market's snapshot being received: its `C`, then the `D`s still to come.
     struct Candidate {

@@ -113,7 +113,6 @@ public struct SHFEInstrument: Sendable {
 /// - (decision) a snapshot whose 0x1004 is behind the packets already applied is not used (counted;
 ///   retried later): applying it would move the books back in time.
 public final class SHFEChannelHandler<Sink: RecordSink> {
-    @exclusivity(unchecked) public var sink: Sink
     public let configuration: SHFEChannelConfiguration
     public let reference: SHFEReferenceData
     public let instruments = SlotArray<SHFEInstrument>()
@@ -142,6 +141,9 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     public let recovery: MDQPRecoveryAgent?
     @exclusivity(unchecked) var recoveryState = RecoveryState()
     @exclusivity(unchecked) var staleCount = 0
+    /// Declared last: the handler is generic over its sink, and fields after a generic one have
+    /// offsets that unspecialized code must look up in the class metadata at every access.
+    @exclusivity(unchecked) public var sink: Sink
 
     struct RecoveryState {
         /// Bumped by a session change: an answer to a request of an older session is ignored.
