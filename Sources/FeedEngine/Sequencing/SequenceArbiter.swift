@@ -163,7 +163,7 @@ public struct SequenceArbiter {
     /// advanced) and true is returned; the caller processes it at once. This is exactly what
     /// `receive` would do — deliver it, with nothing to drain and no gap to declare — minus the
     /// callback. Otherwise nothing changes and false is returned: call `receive`.
-    @inlinable public mutating func acceptInOrder(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
+    @inlinable @inline(__always) public mutating func acceptInOrder(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
         guard let next = _expected, sequence == next, count >= 1, held.isEmpty, _missing == nil else { return false }
         let last = sequence &+ UInt64(count) &- 1
         guard furthest <= last else { return false }  // a line is ahead: the general path decides

@@ -220,6 +220,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     // MARK: - Incremental feed
 
+    @inline(__always)
     func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
         let packet = MDP3PacketView(unchecked: payload)
         currentSeq = UInt32(truncatingIfNeeded: sequence)
@@ -250,6 +251,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
+    @inline(__always)
     func processMessage(_ m: MDP3MessageView) {
         // Book46 in a clean packet (its bounds were checked): most messages, one branch. The schema
         // is checked here too: a packet is "clean" when no message is malformed, and a message of

@@ -139,7 +139,7 @@ public struct MDP3PacketView {
     /// Whether every message of the datagram is a known template whose blocks and groups fit its
     /// MsgSize: the common case, checked in one tight walk, after which messages are read with no
     /// further checks. False says only "not clean": `validate` tells why and what can be used.
-    @inlinable public static func isClean(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    @inlinable @inline(__always) public static func isClean(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count > MDP3.packetHeaderSize else { return false }
         let base = bytes.baseAddress!
         var offset = MDP3.packetHeaderSize

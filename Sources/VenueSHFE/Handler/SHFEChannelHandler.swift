@@ -282,6 +282,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
 
     // MARK: - Applying a packet
 
+    @inline(__always)
     func apply(_ payload: UnsafeRawBufferPointer, tsRecv ts: UInt64) {
         // The datagram just received was decoded by its validation; a held copy is decoded again.
         let fresh = payload.baseAddress == decodedBase

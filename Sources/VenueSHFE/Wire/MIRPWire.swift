@@ -37,7 +37,7 @@ public struct MIRPHeader: Sendable, Equatable {
     /// The packet's exchange time in ns since the epoch (modelled: SnapTime + SnapMillisec).
     public var eventTimeNs: UInt64 { UInt64(snapTime) * 1_000_000_000 + UInt64(snapMillisec) * 1_000_000 }
 
-    @inlinable public static func read(_ b: UnsafeRawBufferPointer) -> MIRPHeader? {
+    @inlinable @inline(__always) public static func read(_ b: UnsafeRawBufferPointer) -> MIRPHeader? {
         guard b.count >= length else { return nil }
         var h = MIRPHeader()
         h.flag = b[0]
