@@ -89,9 +89,9 @@ public struct SequenceArbiter {
 
     /// Highest number each line has passed; 0 = nothing yet (sequence numbers start at 1).
     @usableFromInline var frontier: InlineArray<8, UInt64>
-    /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
     /// The highest frontier of any line.
     @usableFromInline var furthest: UInt64 = 0
+    /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
     @usableFromInline var seenMask: UInt8 = 0
     /// Held packets, sorted by first sequence number.
@@ -169,7 +169,7 @@ public struct SequenceArbiter {
         guard furthest <= last else { return false }  // a line is ahead: the general path decides
         lineStats[line].received &+= 1
         see(line, tsRecv)
-        frontier[line] = last
+        frontier[line] = last  // `advance`, unconditionally: no line is past `last` (checked above)
         furthest = last
         markDelivered(line: line, from: next, to: last)
         lineStats[line].delivered &+= 1

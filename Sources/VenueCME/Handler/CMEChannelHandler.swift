@@ -155,12 +155,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             if incremental.isOldDuplicate(sequence: sequence, count: 1) {
                 return incremental.countDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv)
             }
-            // Steady state: the next packet, every message well formed. Processed at once — what
-            // the arbiter's delivery would do, without its event machinery or a second walk.
-            if freshStart != nil, MDP3PacketView.isClean(payload),
-               incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
+            // Steady state: the next packet, every message well formed. Delivered at once, as the
+            // arbiter would deliver it, without its event machinery or a second validation walk.
+            if MDP3PacketView.isClean(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
                 cleanPayload = payload.baseAddress
-                processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
+                deliver(payload, sequence: sequence, tsRecv: tsRecv)
                 cleanPayload = nil
                 return
             }
@@ -205,11 +204,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     func handle(_ event: SequenceArbiter.Event) {
         switch event {
         case .deliver(let payload, let sequence, _, _, let tsRecv, _):
-            if freshStart == nil {
-                freshStart = sequence == 1
-                if sequence != 1 { startRecovery(fromSequence: sequence, tsRecv: tsRecv, lateJoin: true) }
-            }
-            processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
+            deliver(payload, sequence: sequence, tsRecv: tsRecv)
         case .gap(let from, let to, let tsRecv):
             if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
             eventOpen = false
@@ -219,6 +214,15 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     // MARK: - Incremental feed
+
+    /// The next incremental packet in sequence, from the arbiter's event or its in-order fast path.
+    func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
+        if freshStart == nil {
+            freshStart = sequence == 1
+            if sequence != 1 { startRecovery(fromSequence: sequence, tsRecv: tsRecv, lateJoin: true) }
+        }
+        processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
+    }
 
     @inline(__always)
     func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
@@ -258,10 +262,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         // another schema is not malformed, only unknown.
         if currentClean && m.template == .book {
             processBook(m)
-            if m.matchEventIndicator.contains(.endOfEvent) {
-                stager.flush(into: &sink, eventEnded: true)
-                eventOpen = false
-            }
+            if m.matchEventIndicator.contains(.endOfEvent) { endEvent() }
             return
         }
         guard let template = currentClean ? m.template : MDP3PacketView.isUsable(m) else {
@@ -289,10 +290,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             stats.malformedMessages += 1  // snapshots do not belong on the incremental feed
             endOfEvent = false
         }
-        if endOfEvent {
-            stager.flush(into: &sink, eventEnded: true)
-            eventOpen = false
-        }
+        if endOfEvent { endEvent() }
     }
 
     /// RptSeq continuity (§9.2): whether to apply an entry, marking the instrument stale on a jump.
@@ -641,13 +639,16 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         eventOpen = true
     }
 
+    /// The event ended: its records go out, each instrument's last per stream flagged F_LAST.
+    func endEvent() {
+        stager.flush(into: &sink, eventEnded: true)
+        eventOpen = false
+    }
+
     /// Stages records that are not part of an incremental event (definitions, snapshots, notices):
     /// released at once unless an event is open, in which case they go out with it.
     func releaseIfNoEventOpen(wasOpen: Bool) {
-        if !wasOpen {
-            stager.flush(into: &sink, eventEnded: true)
-            eventOpen = false
-        }
+        if !wasOpen { endEvent() }
     }
 
     func notice(tsRecv: UInt64, instrumentID: UInt32 = 0, _ text: String) {

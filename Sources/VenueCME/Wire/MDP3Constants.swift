@@ -67,20 +67,27 @@ public enum MDP3Template: UInt16, CaseIterable, Sendable {
         }
     }
 
-    /// Number of repeating groups (no allocation: used on the hot path).
-    @inlinable public var groupCount: Int {
+    /// What validation checks of a message, from one switch (it runs once per message): the
+    /// shortest root block the handler accepts (the fields it must have), the number of repeating
+    /// groups, and whether group 1 has the 8-byte `groupSize8Byte` header (the `NoOrderIDEntries` of
+    /// 46 and 48; every other group header is 3 bytes).
+    @inlinable public var shape: (minimumRoot: Int, groups: Int, ordersGroup: Bool) {
         switch self {
-        case .adminHeartbeat, .securityStatus: 0
-        case .book, .tradeSummary: 2
-        case .definition: 4
-        default: 1
+        case .adminHeartbeat: (0, 0, false)
+        case .securityStatus: (24, 0, false)
+        case .book, .tradeSummary: (9, 2, true)
+        case .channelReset, .volume, .orderBook, .dailyStatistics, .sessionStatistics: (9, 1, false)
+        case .snapshot: (35, 1, false)
+        case .snapshotOrderBook: (28, 1, false)
+        case .definition: (59, 4, false)
         }
     }
 
+    /// Number of repeating groups.
+    @inlinable public var groupCount: Int { shape.groups }
+
     /// Dimension-header size of group `index`: 8 for the `NoOrderIDEntries` of 46 and 48, else 3.
-    @inlinable public func groupHeaderSize(_ index: Int) -> Int {
-        (self == .book || self == .tradeSummary) && index == 1 ? 8 : 3
-    }
+    @inlinable public func groupHeaderSize(_ index: Int) -> Int { index == 1 && shape.ordersGroup ? 8 : 3 }
 }
 
 /// MatchEventIndicator bits (tag 5799).

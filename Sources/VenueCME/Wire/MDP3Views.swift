@@ -147,50 +147,30 @@ public struct MDP3PacketView {
             guard offset &+ MDP3.messageHeaderSize <= bytes.count else { return false }
             let message = MDP3MessageView(base: base + offset)
             guard message.size >= MDP3.messageHeaderSize, offset &+ message.size <= bytes.count,
-                  message.schemaID == MDP3.schemaID else { return false }
-            if message.templateID == MDP3Template.book.rawValue || message.templateID == MDP3Template.tradeSummary.rawValue {
-                // Book46 and TradeSummary48, most messages: root, a 3-byte and an 8-byte group header, straight-line.
-                let first = MDP3.messageHeaderSize &+ message.blockLength
-                guard message.blockLength >= 9, first &+ 3 <= message.size else { return false }
-                let entries = SBEGroup(header: message.base + first, headerSize: 3)
-                let second = first &+ 3 &+ entries.entryBlockLength &* entries.count
-                guard second &+ 8 <= message.size else { return false }
-                let orders = SBEGroup(header: message.base + second, headerSize: 8)
-                guard second &+ 8 &+ orders.entryBlockLength &* orders.count <= message.size else { return false }
-            } else {
-                guard let template = MDP3Template.known(message.templateID), messageFits(message, template) else { return false }
-            }
+                  let template = message.template, messageFits(message, template) else { return false }
             offset &+= message.size
         }
         return true
     }
 
-    /// Whether the root block and every group of `message` lie inside its MsgSize, and its groups
-    /// hold whole entries that are at least as long as the fields the handler reads.
+    /// Whether the root block (at least as long as the fields the handler needs) and every group
+    /// of `message` lie inside its MsgSize. Entries shorter than a field leave it absent (`SBEBlock`
+    /// reads it as null), so entry lengths need no check here.
     @inlinable public static func messageFits(_ message: MDP3MessageView, _ template: MDP3Template) -> Bool {
+        let shape = template.shape
         let end = message.size
-        var position = MDP3.messageHeaderSize + message.blockLength
-        guard position <= end, message.blockLength >= minimumRootLength(template) else { return false }
-        for index in 0..<template.groupCount {
-            let headerSize = template.groupHeaderSize(index)
-            guard position + headerSize <= end else { return false }
+        var position = MDP3.messageHeaderSize &+ message.blockLength
+        guard position <= end, message.blockLength >= shape.minimumRoot else { return false }
+        var index = 0
+        while index < shape.groups {
+            let headerSize = index == 1 && shape.ordersGroup ? 8 : 3
+            guard position &+ headerSize <= end else { return false }
             let group = SBEGroup(header: message.base + position, headerSize: headerSize)
-            position += headerSize + group.entryBlockLength * group.count
+            position &+= headerSize &+ group.entryBlockLength &* group.count
             guard position <= end else { return false }
+            index &+= 1
         }
         return true
-    }
-
-    /// The shortest root block the handler accepts for a template: the fields it must have.
-    @inlinable public static func minimumRootLength(_ template: MDP3Template) -> Int {
-        switch template {
-        case .adminHeartbeat: 0
-        case .channelReset, .volume, .book, .orderBook, .tradeSummary, .dailyStatistics, .sessionStatistics: 9
-        case .securityStatus: 24
-        case .snapshot: 35
-        case .snapshotOrderBook: 28
-        case .definition: 59
-        }
     }
 
     /// Whether `message` passed validation (skip it otherwise): cheap, for use while processing.

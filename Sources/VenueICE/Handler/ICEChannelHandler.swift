@@ -168,11 +168,9 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             if header.isHeartbeat {
                 let passed: UInt64? = header.sequence > 0 ? UInt64(header.sequence) - 1 : nil
                 live.heartbeat(line: line, passed: passed, tsRecv: tsRecv) { handle($0) }
-            } else if started, live.acceptInOrder(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) {
-                // Steady state: exactly what delivering it through `handle` does, without the callback.
-                lastTsRecv = max(lastTsRecv, tsRecv)
-                if isRecovering { enqueue(payload, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) }
-                process(payload, firstSequence: UInt64(header.sequence), skip: 0, tsRecv: tsRecv, silentFor: nil)
+            } else if live.acceptInOrder(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) {
+                // Steady state: no event callback.
+                deliver(payload, sequence: UInt64(header.sequence), count: Int(header.count), skip: 0, tsRecv: tsRecv)
             } else {
                 live.receive(payload, line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) { handle($0) }
             }
@@ -193,16 +191,23 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         eventOpen = false
     }
 
+    /// The next live packet in sequence (its first `skip` messages were processed from another
+    /// copy), from the arbiter's event or its in-order fast path.
+    @inline(__always)
+    private func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, count: Int, skip: Int, tsRecv: UInt64) {
+        lastTsRecv = max(lastTsRecv, tsRecv)
+        if !started {
+            started = true
+            if sequence > 1 { declareGap(from: 1, to: sequence - 1, tsRecv: tsRecv, reason: "late_join") }
+        }
+        if isRecovering { enqueue(payload, sequence: sequence, count: count, tsRecv: tsRecv) }
+        process(payload, firstSequence: sequence, skip: skip, tsRecv: tsRecv, silentFor: nil)
+    }
+
     private func handle(_ event: SequenceArbiter.Event) {
         switch event {
         case .deliver(let payload, let sequence, let count, let skip, let tsRecv, _):
-            lastTsRecv = max(lastTsRecv, tsRecv)
-            if !started {
-                started = true
-                if sequence > 1 { declareGap(from: 1, to: sequence - 1, tsRecv: tsRecv, reason: "late_join") }
-            }
-            if isRecovering { enqueue(payload, sequence: sequence, count: count, tsRecv: tsRecv) }
-            process(payload, firstSequence: sequence, skip: skip, tsRecv: tsRecv, silentFor: nil)
+            deliver(payload, sequence: sequence, count: count, skip: skip, tsRecv: tsRecv)
         case .gap(let from, let to, let tsRecv):
             lastTsRecv = max(lastTsRecv, tsRecv)
             started = true

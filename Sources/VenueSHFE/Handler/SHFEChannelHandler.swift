@@ -234,10 +234,8 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             arbiter.heartbeat(line: line, passed: header.packetNo > 0 ? UInt64(header.packetNo) : nil, tsRecv: tsRecv) { handle($0) }
         } else {
             let sequence = UInt64(UInt32(bitPattern: header.packetNo))
-            if started, arbiter.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
-                // Steady state: exactly what delivering it through `handle` does, without the callback.
-                lastTsRecv = max(lastTsRecv, tsRecv)
-                apply(payload, tsRecv: tsRecv)
+            if arbiter.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
+                deliver(payload, sequence: sequence, tsRecv: tsRecv)  // steady state: no event callback
             } else {
                 arbiter.receive(payload, line: line, sequence: sequence, count: 1, tsRecv: tsRecv) { handle($0) }
             }
@@ -263,21 +261,27 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     func handle(_ event: SequenceArbiter.Event) {
         switch event {
         case .deliver(let payload, let sequence, _, _, let ts, _):
-            lastTsRecv = max(lastTsRecv, ts)
-            if !started {
-                started = true
-                if sequence > 1 {
-                    notice(tsRecv: ts, "gap feed=mirp from=1 to=\(sequence - 1) lost=\(sequence - 1)")
-                    markAllStale(reason: "late_join", tsRecv: ts)
-                }
-            }
-            apply(payload, tsRecv: ts)
+            deliver(payload, sequence: sequence, tsRecv: ts)
         case .gap(let from, let to, let ts):
             lastTsRecv = max(lastTsRecv, ts)
             started = true
             notice(tsRecv: ts, "gap feed=mirp from=\(from) to=\(to) lost=\(to - from + 1)")
             for i in instruments.indices where !instruments[i].isStale { instruments[i].isUnverified = true }
         }
+    }
+
+    /// The next packet in sequence, from the arbiter's event or its in-order fast path.
+    @inline(__always)
+    func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv ts: UInt64) {
+        lastTsRecv = max(lastTsRecv, ts)
+        if !started {
+            started = true
+            if sequence > 1 {
+                notice(tsRecv: ts, "gap feed=mirp from=1 to=\(sequence - 1) lost=\(sequence - 1)")
+                markAllStale(reason: "late_join", tsRecv: ts)
+            }
+        }
+        apply(payload, tsRecv: ts)
     }
 
     // MARK: - Applying a packet
