@@ -46,22 +46,27 @@ public final class EventStager {
         track(offset: offset, rtype: record.header.rtype, slot: slot)
     }
 
-    /// Stages an MBP-10 record built in place in the arena, without 368-byte temporaries: `levels`
-    /// writes the book's levels from the top into the buffer it is given (room for 10) and returns
-    /// how many it wrote; the rest are set empty.
-    @inlinable
+    /// Stages an MBP-10 record of the book at `book`, built in place in the arena (no 368-byte
+    /// temporaries, no closure): its first `levels` levels (at most 10) from the top, the rest
+    /// empty. A venue whose depth is fixed passes it as a literal, so both loops unroll.
+    @inlinable @inline(__always)
     public func stageMbp10(publisherID: UInt16, instrumentID: UInt32, tsEvent: UInt64, event: BookEvent, slot: Int,
-                           levels: (UnsafeMutablePointer<BidAskPair>) -> Int) {
+                           book: UnsafePointer<LevelBook>, levels: Int) {
         let offset = reserve(MemoryLayout<Mbp10Msg>.size)
         let record = arena + offset
         record.storeBytes(of: RecordHeader(for: Mbp10Msg.self, publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsEvent),
                           as: RecordHeader.self)
         record.storeBytes(of: event, toByteOffset: Mbp10Msg.eventOffset, as: BookEvent.self)
         let pairs = (record + Mbp10Msg.levelsOffset).assumingMemoryBound(to: BidAskPair.self)
-        var written = min(max(levels(pairs), 0), 10)
-        while written < 10 {
-            pairs[written] = .empty
-            written &+= 1
+        let depth = min(max(levels, 0), 10)
+        var i = 0
+        while i < depth {
+            pairs[i] = LevelBook.pair(book, i)
+            i &+= 1
+        }
+        while i < 10 {
+            pairs[i] = .empty
+            i &+= 1
         }
         track(offset: offset, rtype: .mbp10, slot: slot)
     }

@@ -21,9 +21,10 @@ public struct RecordCollector: RecordSink {
     public mutating func removeAll() { records.removeAll() }
 }
 
-/// Counts records by rtype without keeping them (benchmarks).
+/// Counts records by rtype without keeping them (benchmarks). The counts are inline, not an
+/// array, so counting a record costs no uniqueness check.
 public struct CountingSink: RecordSink {
-    public var counts = [Int](repeating: 0, count: 256)
+    public var counts = InlineArray<256, Int>(repeating: 0)
     public var total = 0
     public init() {}
     @inlinable public mutating func receive(_ record: RecordView) {

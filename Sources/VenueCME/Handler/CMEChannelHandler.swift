@@ -536,11 +536,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// An MBP-10 record of the book at `book`, built in place in the stager (no 368-byte temporaries).
     @inline(__always)
     func stageMbp10(_ book: UnsafeMutablePointer<LevelBook>, instrumentID: UInt32, tsEvent: UInt64, event: BookEvent, slot: Int) {
-        stager.stageMbp10(publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsEvent, event: event, slot: slot) { levels in
-            let depth = book.pointee.depth
-            for i in 0..<depth { levels[i] = LevelBook.pair(book, i) }
-            return depth
-        }
+        stager.stageMbp10(publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsEvent, event: event, slot: slot,
+                          book: UnsafePointer(book), levels: book.pointee.depth)
         eventOpen = true
     }
 

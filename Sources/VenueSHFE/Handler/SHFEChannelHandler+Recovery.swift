@@ -98,8 +98,7 @@ extension SHFEChannelHandler {
         let before = arbiter.expected ?? 0
         for packet in packets {
             packet.withUnsafeBytes { bytes in
-                var none: [MIRPFieldValue]? = nil
-                guard case .success(let view) = MIRPPacketView.validate(bytes, fields: &none), !view.header.isHeartbeat,
+                guard case .success(let view) = MIRPPacketView.validate(bytes), !view.header.isHeartbeat,
                       view.header.topicID == reference.topicID, view.header.commPhaseNo == session else {
                     stats.badRetransmittedPackets += 1
                     return

@@ -131,12 +131,6 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var tsRecv: UInt64 = 0
     @exclusivity(unchecked) private var tsEvent: UInt64 = 0
     @exclusivity(unchecked) var packetNo: UInt32 = 0
-    /// The fields of the datagram being received, decoded once by its validation (raw storage,
-    /// reused: no array retain or uniqueness check per packet).
-    @exclusivity(unchecked) private var fields = FieldList()
-    /// The datagram `fields` belong to, while `receive` runs, and its header.
-    @exclusivity(unchecked) private var decodedBase: UnsafeRawPointer?
-    @exclusivity(unchecked) private var decodedHeader = MIRPHeader()
     /// MDQP recovery; nil when no server is configured.
     public let recovery: MDQPRecoveryAgent?
     @exclusivity(unchecked) var recoveryState = RecoveryState()
@@ -206,19 +200,12 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
            h.centerChangeNo == centre, arbiter.isOldDuplicate(sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1) {
             return arbiter.countDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv)
         }
-        let view: MIRPPacketView
-        fields.list.removeAll()
-        switch MIRPPacketView.validate(payload, header: h, into: &fields) {
-        case .success(let v): view = v
-        case .failure(let why):
+        if let why = MIRPPacketView.malformation(of: payload, header: h) {
             stats.malformedDatagrams[min(line, 1)] += 1
             stats.malformedReasons[why.rawValue, default: 0] += 1
             return
         }
-        decodedBase = payload.baseAddress
-        decodedHeader = h
-        defer { decodedBase = nil }
-        let header = view.header
+        let header = h
         guard header.topicID == reference.topicID else {
             stats.otherTopicPackets += 1
             return
@@ -288,19 +275,15 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
 
     @inline(__always)
     func apply(_ payload: UnsafeRawBufferPointer, tsRecv ts: UInt64) {
-        // The datagram just received was decoded by its validation; a held copy is decoded again.
-        let fresh = payload.baseAddress == decodedBase
-        let header = fresh ? decodedHeader : MIRPHeader.read(payload)!
+        // Every datagram the arbiter delivers was validated when it was received.
+        let view = MIRPPacketView(validated: payload, header: MIRPHeader.read(payload)!)
         tsRecv = max(ts, lastTsRecv)
-        tsEvent = header.eventTimeNs
-        packetNo = UInt32(bitPattern: header.packetNo)
+        tsEvent = view.header.eventTimeNs
+        packetNo = UInt32(bitPattern: view.header.packetNo)
         var slot: Int?
         var skipping = false
-        if fresh {
-            for i in 0..<fields.list.count { applyField(fields.list[i], slot: &slot, skipping: &skipping) }
-        } else {
-            MIRPPacketView(bytes: payload, header: header).forEachField { applyField($0, slot: &slot, skipping: &skipping) }
-        }
+        var fields = view.fields
+        while let field = fields.next() { applyField(field, slot: &slot, skipping: &skipping) }
         // The end of the packet is the end of the exchange event.
         stager.flush(into: &sink, eventEnded: true)
     }
@@ -475,11 +458,8 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         let event = BookEvent(price: price, size: size, action: action, side: side, flags: flags(slot), depth: depth,
                               tsRecv: tsRecv, tsInDelta: delta, sequence: packetNo)
         if schemas.contains(.mbp10) {
-            stager.stageMbp10(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, slot: slot + 1) { levels in
-                let book = bookPointer(slot)
-                for i in 0..<5 { levels[i] = LevelBook.pair(book, i) }
-                return 5
-            }
+            stager.stageMbp10(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, slot: slot + 1, book: bookPointer(slot),
+                              levels: 5)
         }
         if schemas.contains(.mbp1) {
             let top = top(slot)
@@ -564,10 +544,4 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         }
         stager.flush(into: &sink, eventEnded: true)
     }
-}
-
-/// The decoded fields of the datagram being received: raw storage reused per packet.
-struct FieldList: MIRPFieldReceiver {
-    let list = SlotArray<MIRPFieldValue>(capacity: 64)
-    @inline(__always) mutating func take(_ field: MIRPFieldValue) { list.append(field) }
 }

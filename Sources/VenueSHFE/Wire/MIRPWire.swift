@@ -200,22 +200,8 @@ public enum MIRPFieldValue: Sendable, Equatable {
     }
 }
 
-/// Takes the fields `MIRPPacketView.validate` decodes.
-public protocol MIRPFieldReceiver {
-    mutating func take(_ field: MIRPFieldValue)
-}
-
-struct DiscardFields: MIRPFieldReceiver {
-    @inline(__always) mutating func take(_ field: MIRPFieldValue) {}
-}
-
-struct KeepFields: MIRPFieldReceiver {
-    var fields: [MIRPFieldValue] = []
-    mutating func take(_ field: MIRPFieldValue) { fields.append(field) }
-}
-
 /// Reads the VInts of one field body in order (a struct, not captured locals: no dynamic
-/// exclusivity checks). One-byte VInts, the usual case, take a fast path.
+/// exclusivity checks). One- and two-byte VInts, the usual cases, take a fast path.
 struct MIRPBodyReader {
     let body: UnsafeRawBufferPointer
     var at = 0
@@ -227,6 +213,13 @@ struct MIRPBodyReader {
             if b < 0x80 {
                 at &+= 1
                 return VarInt.unzigzag(UInt64(b))
+            }
+            if at &+ 1 < body.count {
+                let b1 = body[at &+ 1]
+                if b1 < 0x80 {
+                    at &+= 2
+                    return VarInt.unzigzag(UInt64(b & 0x7F) | UInt64(b1) &<< 7)
+                }
             }
         }
         switch VarInt.decode(body, at: &at) {
@@ -246,66 +239,113 @@ struct MIRPBodyReader {
 }
 
 /// A datagram checked once: version, type, exact length, and every field inside the packet with a
-/// well-formed body (§4.1, §4.3).
+/// well-formed body (§4.1, §4.3). Validation decodes nothing it does not have to: a field body of
+/// at most 8 VInt bytes is checked by counting its terminating bytes in one 64-bit word, and only a
+/// longer or a failing body goes through the full decoder (which also names the reason). The
+/// fields are decoded once, where they are applied (`fields`).
 public struct MIRPPacketView {
     public let bytes: UnsafeRawBufferPointer
     public let header: MIRPHeader
 
+    /// A datagram that `validate` accepted (now or when it was received).
+    init(validated bytes: UnsafeRawBufferPointer, header: MIRPHeader) {
+        self.bytes = bytes
+        self.header = header
+    }
+
     public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<MIRPPacketView, MIRPMalformed> {
-        var none = DiscardFields()
         guard let header = MIRPHeader.read(bytes) else { return .failure(.shortHeader) }
-        return validate(bytes, header: header, into: &none)
+        if let why = malformation(of: bytes, header: header) { return .failure(why) }
+        return .success(MIRPPacketView(validated: bytes, header: header))
     }
 
-    /// `validate`, also keeping the decoded fields in `fields` (when given; its storage is reused),
-    /// so that a packet applied at once is decoded only once.
-    public static func validate(_ bytes: UnsafeRawBufferPointer, fields: inout [MIRPFieldValue]?) -> Result<MIRPPacketView, MIRPMalformed> {
-        fields?.removeAll(keepingCapacity: true)
-        guard fields != nil else { return validate(bytes) }
-        guard let header = MIRPHeader.read(bytes) else { return .failure(.shortHeader) }
-        var kept = KeepFields()
-        defer { fields = kept.fields }
-        return validate(bytes, header: header, into: &kept)
-    }
-
-    /// `validate` of a datagram whose header the caller has read already (`MIRPHeader.read(bytes)`),
-    /// handing each decoded field to `receiver` as it goes (a field of a packet that turns out
-    /// malformed may have been handed over: the caller discards them on failure). Generic, not a
-    /// closure, so it is specialized for the handler's receiver.
+    /// Why a datagram whose header the caller has read already (`MIRPHeader.read(bytes)`) is
+    /// malformed; nil when it is valid (`validate` without building the view).
     @inline(__always)
-    public static func validate<R: MIRPFieldReceiver>(_ bytes: UnsafeRawBufferPointer, header: MIRPHeader,
-                                                     into receiver: inout R) -> Result<MIRPPacketView, MIRPMalformed> {
-        guard header.flag & 0x0F == 1 else { return .failure(.badVersion) }
-        guard header.typeID == MIRPHeader.heartbeat || header.typeID == MIRPHeader.incremental else { return .failure(.unknownType) }
-        guard bytes.count == MIRPHeader.length + Int(header.length) else { return .failure(.lengthMismatch) }
+    public static func malformation(of bytes: UnsafeRawBufferPointer, header: MIRPHeader) -> MIRPMalformed? {
+        guard header.flag & 0x0F == 1 else { return .badVersion }
+        guard header.typeID == MIRPHeader.heartbeat || header.typeID == MIRPHeader.incremental else { return .unknownType }
+        guard bytes.count == MIRPHeader.length + Int(header.length) else { return .lengthMismatch }
         var at = MIRPHeader.length
         let end = bytes.count
         while at < end {
-            guard at &+ 4 <= end else { return .failure(.fieldOverrunsPacket) }
+            guard at &+ 4 <= end else { return .fieldOverrunsPacket }
             let field = Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int16.self))
             let size = Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at &+ 2, as: Int16.self)))
-            guard size >= 0, at &+ 4 &+ size <= end else { return .failure(.fieldOverrunsPacket) }
-            do throws(MIRPMalformed) {
-                receiver.take(try MIRPFieldValue.decoded(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at &+ 4)..<(at &+ 4 &+ size)])))
-            } catch {
-                return .failure(error)
+            let bodyStart = at &+ 4, bodyEnd = at &+ 4 &+ size
+            guard size >= 0, bodyEnd <= end else { return .fieldOverrunsPacket }
+            if !bodyIsSurelyWellFormed(field: field, bytes, from: bodyStart, to: bodyEnd) {
+                // Long, or malformed: the full decoder decides, and names the reason.
+                if case .failure(let why) = MIRPFieldValue.decode(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd])) {
+                    return why
+                }
             }
-            at &+= 4 &+ size
+            at = bodyEnd
         }
-        return .success(MIRPPacketView(bytes: bytes, header: header))
+        return nil
     }
 
-    /// Calls `body` with each field, decoded (the packet was validated, so each decodes).
-    public func forEachField(_ body: (MIRPFieldValue) -> Void) {
-        var at = MIRPHeader.length
-        while at + 4 <= bytes.count {
-            let field = Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int16.self))
-            let size = Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 2, as: Int16.self)))
-            if case .success(let value) = MIRPFieldValue.decode(field: field, body: UnsafeRawBufferPointer(rebasing: bytes[(at + 4)..<(at + 4 + size)])) {
-                body(value)
-            }
-            at += 4 + size
+    /// True when the body `bytes[start..<end]` of a field is well-formed as `MIRPFieldValue.decode`
+    /// would find it; false when that needs the full decoder (a body longer than the fast check
+    /// covers, or a malformed one). Fixed-width bodies are checked by size.
+    @inline(__always)
+    static func bodyIsSurelyWellFormed(field: Int16, _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+        switch field {
+        case MIRPField.contractHeader: holdsExactly(2, varintsIn: bytes, from: start, to: end)
+        case MIRPField.priceChange: end &- start >= 2 && holdsExactly(3, varintsIn: bytes, from: start &+ 2, to: end)
+        case MIRPField.tradeSummary: holdsExactly(4, varintsIn: bytes, from: start, to: end)
+        case MIRPField.highestPrice...MIRPField.settlementPrice: holdsExactly(1, varintsIn: bytes, from: start, to: end)
+        case MIRPField.currentDelta: end &- start == 8
+        case MIRPField.centreSwitch: end &- start == 9
+        default: true  // unknown fields are skipped whole
         }
+    }
+
+    /// Whether `bytes[start..<end]`, at most 8 bytes, is exactly `count` VInts. A VInt ends at its
+    /// first byte below 0x80, so a run of bytes is a whole number of VInts when its last byte is
+    /// below 0x80, and that number is the count of such bytes. Fewer than 10 bytes cannot hold an
+    /// over-long or overflowing VInt. The run is read as the 8-byte word that ends at `end` (the
+    /// 24-byte header before any body makes that load safe) shifted down past the earlier bytes.
+    @inline(__always)
+    static func holdsExactly(_ count: Int, varintsIn bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+        let n = end &- start
+        guard n >= count, n <= 8, end >= 8 else { return false }
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: end &- 8, as: UInt64.self)) &>> UInt64(64 &- 8 &* n)
+        let continuation = (word & 0x8080_8080_8080_8080) &>> 7  // 1 in each byte that does not end a VInt
+        // The sum of the bytes (at most 8) lands in the top byte of the product (no popcnt needed).
+        let continuing = Int((continuation &* 0x0101_0101_0101_0101) &>> 56)
+        return continuation &>> UInt64(8 &* n &- 8) == 0 && n &- continuing == count
+    }
+
+    /// The fields in order, each decoded once.
+    public var fields: MIRPFieldCursor { MIRPFieldCursor(bytes: bytes) }
+
+    /// Calls `body` with each field, decoded.
+    public func forEachField(_ body: (MIRPFieldValue) -> Void) {
+        var cursor = fields
+        while let field = cursor.next() { body(field) }
+    }
+}
+
+/// Decodes the fields of a validated datagram one by one. Inlined where it is used, so the
+/// `MIRPFieldValue` it returns is taken apart in registers by the caller's switch.
+public struct MIRPFieldCursor {
+    let bytes: UnsafeRawBufferPointer
+    var at = MIRPHeader.length
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    @inline(__always)
+    public mutating func next() -> MIRPFieldValue? {
+        while at &+ 4 <= bytes.count {
+            let field = Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int16.self))
+            let size = Int(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: at &+ 2, as: Int16.self)))
+            let body = UnsafeRawBufferPointer(rebasing: bytes[(at &+ 4)..<(at &+ 4 &+ size)])
+            at &+= 4 &+ size
+            // Validation proved every body decodes; `try?` only satisfies the type.
+            if let value = try? MIRPFieldValue.decoded(field: field, body: body) { return value }
+        }
+        return nil
     }
 }
 
