@@ -185,7 +185,7 @@ public struct SequenceArbiter {
     }
 
     /// Counts a copy that `isOldDuplicate` said was already processed.
-    @inlinable public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
+    @inlinable @inline(__always) public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
         lineStats[line].received &+= 1
         see(line, tsRecv)
         advance(line, to: sequence &+ UInt64(count) &- 1)
@@ -301,7 +301,8 @@ public struct SequenceArbiter {
         seenMask |= 1 << UInt8(line)
     }
 
-    @inlinable mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
+    /// (Always inlined: with the usual constant `count` of 1 the attribution loop folds away.)
+    @inlinable @inline(__always) mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
         lineStats[line].duplicates &+= 1
         markDelivered(line: line, from: sequence, to: sequence + UInt64(count) - 1)
     }

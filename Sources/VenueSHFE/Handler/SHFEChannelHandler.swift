@@ -339,6 +339,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         return slots[Int32(instrumentNo)]
     }
 
+    @inline(__always)
     private func checkChangeNo(slot: Int, changeNo: Int64) {
         let expected = instruments[slot].changeNo &+ 1
         if instruments[slot].isUnverified {
@@ -357,6 +358,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     }
 
     /// A price in 1e-9 units, or nil on overflow (a data error).
+    @inline(__always)
     private func price(slot: Int, offset: Int64) -> Int64? {
         let (scaled, o1) = offset.multipliedReportingOverflow(by: instruments[slot].tickFP)
         let (p, o2) = instruments[slot].codecFP.addingReportingOverflow(scaled)
