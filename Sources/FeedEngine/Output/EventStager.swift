@@ -91,7 +91,7 @@ public final class EventStager {
         capacity = bigger
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func track(offset: Int, rtype: RType, slot: Int) {
         let stream: Int
         switch rtype {

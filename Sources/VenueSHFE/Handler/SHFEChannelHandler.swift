@@ -341,31 +341,34 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
 
     @inline(__always)
     private func checkChangeNo(slot: Int, changeNo: Int64) {
-        let expected = instruments[slot].changeNo &+ 1
-        if instruments[slot].isUnverified {
-            instruments[slot].isUnverified = false
+        let inst = instruments.pointer(slot)
+        let expected = inst.pointee.changeNo &+ 1
+        if inst.pointee.isUnverified {
+            inst.pointee.isUnverified = false
             if changeNo == expected {
                 stats.verifiedAfterGap += 1
             } else {
                 stats.changeNoJumps += 1
                 markStale(slot: slot, reason: "changeno_jump")
             }
-        } else if changeNo != expected && !instruments[slot].isStale {
+        } else if changeNo != expected && !inst.pointee.isStale {
             stats.changeNoJumps += 1
             markStale(slot: slot, reason: "changeno_jump")
         }
-        instruments[slot].changeNo = changeNo
+        inst.pointee.changeNo = changeNo
     }
 
     /// A price in 1e-9 units, or nil on overflow (a data error).
     @inline(__always)
     private func price(slot: Int, offset: Int64) -> Int64? {
-        let (scaled, o1) = offset.multipliedReportingOverflow(by: instruments[slot].tickFP)
-        let (p, o2) = instruments[slot].codecFP.addingReportingOverflow(scaled)
+        let inst = instruments.pointer(slot)
+        let (scaled, o1) = offset.multipliedReportingOverflow(by: inst.pointee.tickFP)
+        let (p, o2) = inst.pointee.codecFP.addingReportingOverflow(scaled)
         return o1 || o2 ? nil : p
     }
 
     private func priceChange(slot: Int, event: UInt8, side: UInt8, level: Int64, offset: Int64, volume: Int64) {
+        let inst = instruments.pointer(slot)
         guard side == UInt8(ascii: "0") || side == UInt8(ascii: "1"), (1...5).contains(level) else { return inconsistent(slot) }
         let isBid = side == UInt8(ascii: "0")
         let l = Int(level)
@@ -383,21 +386,21 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
             // (if/else, not ?:, so the book side is updated in place rather than copied)
             if event == UInt8(ascii: "1") {
                 action = .add
-                if isBid { consistent = instruments[slot].book.bids.insert(entry, at: l) } else { consistent = instruments[slot].book.asks.insert(entry, at: l) }
+                if isBid { consistent = inst.pointee.book.bids.insert(entry, at: l) } else { consistent = inst.pointee.book.asks.insert(entry, at: l) }
             } else {
                 action = .modify
                 // Modify needs an occupied level: 1 ≤ L ≤ n (§7).
                 if isBid {
-                    consistent = l <= instruments[slot].book.bids.count
-                    instruments[slot].book.bids.overlay(entry, at: l)
+                    consistent = l <= inst.pointee.book.bids.count
+                    inst.pointee.book.bids.overlay(entry, at: l)
                 } else {
-                    consistent = l <= instruments[slot].book.asks.count
-                    instruments[slot].book.asks.overlay(entry, at: l)
+                    consistent = l <= inst.pointee.book.asks.count
+                    inst.pointee.book.asks.overlay(entry, at: l)
                 }
             }
         case UInt8(ascii: "3"):
             action = .cancel
-            let (ok, removed) = if isBid { instruments[slot].book.bids.delete(at: l) } else { instruments[slot].book.asks.delete(at: l) }
+            let (ok, removed) = if isBid { inst.pointee.book.bids.delete(at: l) } else { inst.pointee.book.asks.delete(at: l) }
             consistent = ok
             px = removed.price
             size = removed.size
@@ -455,8 +458,9 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     @inline(__always) private func top(_ slot: Int) -> BidAskPair { LevelBook.pair(bookPointer(slot), 0) }
 
     private func emitBook(slot: Int, action: Action, side: Side, price: Int64, size: UInt32, depth: UInt8, topBefore: BidAskPair) {
+        let inst = instruments.pointer(slot)
         // Fields read in place: copying the instrument would retain its symbol.
-        let id = instruments[slot].instrumentID
+        let id = inst.pointee.instrumentID
         let event = BookEvent(price: price, size: size, action: action, side: side, flags: flags(slot), depth: depth,
                               tsRecv: tsRecv, tsInDelta: delta, sequence: packetNo)
         if schemas.contains(.mbp10) {
@@ -472,15 +476,16 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     }
 
     private func tradeSummary(slot: Int, lastOffset: Int64, volumeChange: Int64, turnoverFen: Int64, oiChange: Int64) {
+        let inst = instruments.pointer(slot)
         guard let last = price(slot: slot, offset: lastOffset) else { return inconsistent(slot) }
-        instruments[slot].volume &+= volumeChange
-        instruments[slot].turnoverFen &+= turnoverFen
-        instruments[slot].openInterest &+= oiChange
-        instruments[slot].lastPrice = last
+        inst.pointee.volume &+= volumeChange
+        inst.pointee.turnoverFen &+= turnoverFen
+        inst.pointee.openInterest &+= oiChange
+        inst.pointee.lastPrice = last
         guard volumeChange > 0 else { return }
         let size = UInt32(clamping: volumeChange)
         if schemas.contains(.trades) {
-            stager.stage(TradeMsg(publisherID: publisherID, instrumentID: instruments[slot].instrumentID, tsEvent: tsEvent, price: last,
+            stager.stage(TradeMsg(publisherID: publisherID, instrumentID: inst.pointee.instrumentID, tsEvent: tsEvent, price: last,
                                   size: size, side: .none, flags: flags(slot), depth: 0, tsRecv: tsRecv, tsInDelta: delta,
                                   sequence: packetNo), slot: slot + 1)
         }
