@@ -1,5 +1,6 @@
+import ArgumentParser
+import ComputeFeed
 import FeedEngine
-
 import PacketCapture
 import VenueICE
 import VenueSHFE
@@ -15,16 +16,6 @@ func loadChannel(_ path: String?, venue: String) throws -> ChannelConfiguration?
     }
 }
 
-extension ICEChannelAddresses {
-    /// The built-in full-order-depth channel, overridden by the `live` and `snapshot` feeds a config gives.
-    init(configured channel: ChannelConfiguration?) {
-        self = .fullOrderDepth
-        guard let channel else { return }
-        live = channel.endpoints("live") ?? live
-        snapshot = channel.endpoints("snapshot") ?? snapshot
-    }
-}
-
 /// The reference data of an ICE-style capture; a bad file is a usage error.
 func loadICEReference(_ path: String) throws -> ICEReferenceData {
     do { return try ICEReferenceData.load(path: path) } catch { throw CLIFailure(.usage, error.description) }
@@ -35,7 +26,24 @@ func loadSHFEReference(_ path: String) throws -> SHFEReferenceData {
     do { return try SHFEReferenceData.load(path: path) } catch { throw CLIFailure(.usage, error.description) }
 }
 
-/// Lines A and B of the SHFE-style topic: the built-in addresses, or the `mirp` feed of a config.
-func shfeLines(_ channel: ChannelConfiguration?) -> [Endpoint] {
-    channel?.endpoints("mirp") ?? [Endpoint("239.33.1.10:33001")!, Endpoint("239.33.2.10:33001")!]
+/// `--mdqp HOST:PORT`, `--mdqp-user`, `--mdqp-password`: the SHFE-style recovery server of
+/// `replay --venue shfe` and `run`.
+struct MDQPOptions: ParsableArguments {
+    @Option(help: "shfe: an MDQP server (HOST:PORT) to recover gaps from: retransmission, else snapshot.")
+    var mdqp: String?
+
+    @Option(name: .customLong("mdqp-user"), help: "shfe: MDQP login user (with --mdqp).")
+    var mdqpUser: String = "cfeed"
+
+    @Option(name: .customLong("mdqp-password"), help: "shfe: MDQP login password (with --mdqp).")
+    var mdqpPassword: String = ""
+
+    func validate() throws {
+        if let mdqp, Endpoint(mdqp) == nil { throw ValidationError("--mdqp '\(mdqp)' is not HOST:PORT (an IPv4 address and a port)") }
+    }
+
+    /// The client configuration, when a server is given.
+    var client: MDQPClientConfiguration? {
+        mdqp.flatMap(Endpoint.init).map { MDQPClientConfiguration(server: $0, userID: mdqpUser, password: mdqpPassword) }
+    }
 }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import ComputeFeed
 import ByteIO
 import FeedEngine
 import Foundation
@@ -30,14 +31,8 @@ public struct Replay: ParsableCommand {
     @Option(help: "ice, shfe: the capture's reference data (JSON; specs/instruments.md).")
     var reference: String?
 
-    @Option(help: "shfe: an MDQP server (HOST:PORT) to recover gaps from: retransmission, else snapshot (the capture clock stops while it answers).")
-    var mdqp: String?
-
-    @Option(name: .customLong("mdqp-user"), help: "shfe: MDQP login user (with --mdqp).")
-    var mdqpUser: String = "cfeed"
-
-    @Option(name: .customLong("mdqp-password"), help: "shfe: MDQP login password (with --mdqp).")
-    var mdqpPassword: String = ""
+    /// (The capture clock stops while the server answers.)
+    @OptionGroup var mdqpOptions: MDQPOptions
 
     @Option(help: "Output format: text, csv, json (JSON lines), dbn, or none (only the summary, and the archive).")
     var format: String = "text"
@@ -92,9 +87,8 @@ public struct Replay: ParsableCommand {
         guard ["cme", "ice", "shfe"].contains(venue) else { throw ValidationError("unknown --venue '\(venue)' (cme, ice, shfe)") }
         if venue != "cme" && reference == nil { throw ValidationError("--venue \(venue) needs --reference FILE (the capture's reference data)") }
         if venue == "cme" && reference != nil { throw ValidationError("--reference is for --venue ice and shfe (CME definitions are on the wire)") }
-        if let mdqp {
+        if mdqpOptions.mdqp != nil {
             guard venue == "shfe" else { throw ValidationError("--mdqp is for --venue shfe (MDQP is the SHFE-style recovery service)") }
-            guard Endpoint(mdqp) != nil else { throw ValidationError("--mdqp '\(mdqp)' is not HOST:PORT (an IPv4 address and a port)") }
         }
         if let schema, case .failure(let error) = SchemaSelection.parse(schema) { throw ValidationError(error.description) }
         guard speed == "max" || (Double(speed).map { $0 > 0 } ?? false) else {
@@ -174,11 +168,11 @@ public struct Replay: ParsableCommand {
 
     func replaySHFE<W: RecordWriter>(_ reader: PcapReader, reference: SHFEReferenceData, schemas: SchemaSelection,
                                      symbols: Set<String>?, writer: W) throws -> ReplaySummary {
-        let lines = shfeLines(try loadChannel(config, venue: "shfe"))
+        let lines = FeedHandler.Settings.shfeLines(configured: try loadChannel(config, venue: "shfe"))
         let (pipeline, built, recorder) = try prepareOutput(writer: writer, schemas: schemas, symbols: symbols,
                                                             venue: "shfe", dataset: SHFEMapping.dataset)
-        let agent = mdqp.flatMap(Endpoint.init).map {
-            MDQPRecoveryAgent(configuration: MDQPClientConfiguration(server: $0, userID: mdqpUser, password: mdqpPassword), topicID: reference.topicID)
+        let agent = mdqpOptions.client.map {
+            MDQPRecoveryAgent(configuration: $0, topicID: reference.topicID)
         }
         defer { agent?.stop() }
         let handler = SHFEChannelHandler(reference: reference, configuration: SHFEChannelConfiguration(schemas: built), sink: pipeline,

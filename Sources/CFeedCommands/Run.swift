@@ -1,18 +1,27 @@
 public import ArgumentParser
 import ComputeFeed
+import FeedEngine
+import PacketCapture
+import VenueSHFE
 import Foundation
 import Glibc
 import Histogram
 import TickArchive
 
-/// `cfeed run --config FILE`: the live handler.
+/// `cfeed run --config FILE`: the live handler, for any of the three venues.
 public struct Run: ParsableCommand {
     public static let configuration = CommandConfiguration(
         abstract: "Run the live feed handler on multicast: print per-line rates, gaps, recoveries, kernel drops and subscriber lag.",
         discussion: "Stops cleanly on SIGINT or SIGTERM (or after --duration), flushing what it holds.")
 
-    @Option(help: "JSON configuration: the venue's channel, its groups and interfaces (see README).")
+    @Option(help: "JSON configuration: the venue's channel, its groups and interfaces, and (ice, shfe) its reference data (see README).")
     var config: String
+
+    @Option(help: "The venue of the configuration to run: cme, ice or shfe (needed only when it lists several).")
+    var venue: String?
+
+    /// (Without "reference" in the configuration, the SHFE reference data come from the server too.)
+    @OptionGroup var mdqpOptions: MDQPOptions
 
     @Option(help: "Seconds between status lines.")
     var statsInterval: Double = 5
@@ -33,18 +42,27 @@ public struct Run: ParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        if let venue, !["cme", "ice", "shfe"].contains(venue) { throw ValidationError("unknown --venue '\(venue)' (cme, ice, shfe)") }
+    }
+
     public func run() throws {
         let loaded: FeedConfiguration
         do { loaded = try FeedConfiguration.load(path: config) } catch { throw CLIFailure(.usage, error.description) }
         let feed: FeedHandler
-        do { feed = try FeedHandler(configuration: loaded) } catch { throw CLIFailure(.usage, "config \(config): \(error)") }
+        do { feed = try FeedHandler(configuration: loaded, venue: venue, mdqp: mdqpOptions.client) } catch {
+            throw CLIFailure(.usage, "config \(config): \(error)")
+        }
         let interface = feed.settings.interface
-        let channelID = loaded.venue("cme")?.channels?.first?.id ?? 410
+        let venueName = feed.settings.venue.name
+        // The channel in recording names: its configured id, else the built-in one (ICE's full-order-depth channel has no number).
+        let builtInChannel = switch feed.settings.venue { case .cme: "410"; case .ice: "fod"; case .shfe: "\(SHFEMapping.defaultTopicID)" }
+        let channelID = loaded.venue(venueName)?.channels?.first.map { "\($0.id)" } ?? builtInChannel
 
         var recorder: PcapWriter?
         if let record {
             let stamp = Timestamps.iso8601(UInt64(Date().timeIntervalSince1970 * 1e9)).prefix(19).replacingOccurrences(of: ":", with: "")
-            let path = "\(record)/cfeed-cme-\(channelID)-\(stamp).pcap"
+            let path = "\(record)/cfeed-\(venueName)-\(channelID)-\(stamp).pcap"
             do { recorder = try PcapWriter(path: path) } catch { throw CLIFailure(.cannotCreateOutput, "\(error)") }
         }
         StopSignal.install()
@@ -117,7 +135,7 @@ public struct Run: ParsableCommand {
             let rate = seconds > 0 ? Double(stream.datagrams - before) / seconds : 0
             return "\(stream.feed)/\("AB".map(String.init)[min(stream.line, 1)]) \(String(format: "%.0f", rate))/s drops \(stream.kernelDrops)"
         }.joined(separator: ", ")
-        return "\(Timestamps.iso8601(s.wallNs).prefix(19))Z \(lines); gaps \(s.gaps) lost \(s.lostPackets), recoveries \(s.stats.recoveries), stale \(s.staleInstruments.count), records \(s.recordsPublished), subscriber lag \(lag)"
+        return "\(Timestamps.iso8601(s.wallNs).prefix(19))Z \(lines); gaps \(s.gaps) lost \(s.lostPackets), recoveries \(s.recoveries), stale \(s.staleInstruments.count), records \(s.recordsPublished), subscriber lag \(lag)"
     }
 
     static func writeMetrics(_ s: FeedHandler.LiveStatus, lag: UInt64, to path: String) {
@@ -131,12 +149,12 @@ public struct Run: ParsableCommand {
             text += "cfeed_kernel_drops_total{feed=\"\(stream.feed)\",line=\"\(stream.line == 0 ? "A" : "B")\"} \(stream.kernelDrops)\n"
         }
         text += "# HELP cfeed_only_this_line_total Packets only this line delivered.\n# TYPE cfeed_only_this_line_total counter\n"
-        for (i, line) in s.incrementalLines.enumerated() {
-            text += "cfeed_only_this_line_total{feed=\"incremental\",line=\"\(i == 0 ? "A" : "B")\"} \(line.onlyThisLine)\n"
+        for (i, line) in s.sequencedLines.enumerated() {
+            text += "cfeed_only_this_line_total{feed=\"\(s.sequencedFeed)\",line=\"\(i == 0 ? "A" : "B")\"} \(line.onlyThisLine)\n"
         }
         text += "# TYPE cfeed_gaps_total counter\ncfeed_gaps_total \(s.gaps)\n"
         text += "# TYPE cfeed_lost_packets_total counter\ncfeed_lost_packets_total \(s.lostPackets)\n"
-        text += "# TYPE cfeed_recoveries_total counter\ncfeed_recoveries_total \(s.stats.recoveries)\n"
+        text += "# TYPE cfeed_recoveries_total counter\ncfeed_recoveries_total \(s.recoveries)\n"
         text += "# TYPE cfeed_stale_instruments gauge\ncfeed_stale_instruments \(s.staleInstruments.count)\n"
         text += "# TYPE cfeed_records_published_total counter\ncfeed_records_published_total \(s.recordsPublished)\n"
         text += "# TYPE cfeed_subscriber_lag_records gauge\ncfeed_subscriber_lag_records \(lag)\n"

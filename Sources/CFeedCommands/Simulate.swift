@@ -1,4 +1,5 @@
 public import ArgumentParser
+import ComputeFeed
 import ExchangeSim
 import FeedEngine
 import Foundation
@@ -110,7 +111,7 @@ public struct Simulate: ParsableCommand {
                 seed: seed, durationNs: UInt64(duration * 1e9), eventsPerSecond: rate,
                 lineA: LineImpairment(loss: lossA, duplicate: duplicate, reorder: reorder, latencyNs: 20_000),
                 lineB: LineImpairment(loss: lossB, duplicate: duplicate, reorder: reorder, latencyNs: 35_000),
-                addresses: shfeLines(try loadChannel(self.config, venue: "shfe")))
+                addresses: FeedHandler.Settings.shfeLines(configured: try loadChannel(self.config, venue: "shfe")))
             let simulation = SHFESimulator.run(config)
             datagrams = simulation.datagrams
             if let mdqp, let endpoint = Endpoint(mdqp) {

@@ -1,10 +1,9 @@
 public import TickArchive
 public import TickRing
 import TickFormat
-import VenueCME
 
 extension FeedHandler {
-    /// Records everything the feed publishes into `DIR/cme/<day>.dbn.lz4` files, on the
+    /// Records everything the feed publishes into `DIR/<venue>/<day>.dbn.lz4` files, on the
     /// recorder's own thread. Call before `start()`/`runLive`: the feed then builds every schema.
     ///
     /// `.lossy` (live, the default): the feed never waits for the disk; records the writer misses
@@ -13,7 +12,8 @@ extension FeedHandler {
     public func recordArchive(directory: String, settings: ArchiveSettings = .init(),
                               policy: BroadcastRing.Policy = .lossy) throws(ArchiveError) -> ArchiveRecorder {
         schemas.formUnion(.all)
-        let writer = try ArchiveWriter(directory: directory, venue: "cme", dataset: CMEMapping.dataset, settings: settings)
+        let writer = try ArchiveWriter(directory: directory, venue: self.settings.venue.name, dataset: self.settings.venue.dataset,
+                                       settings: settings)
         let recorder = ArchiveRecorder(ring: ring, writer: writer, policy: policy)
         recorder.start()
         return recorder

@@ -33,12 +33,22 @@ extension FeedHandler {
     /// The live loop: both lines, kernel timestamps as ts_recv, idle ticks for the arbitration
     /// timeouts and to take MDQP answers.
     func runLiveSHFE(reference: SHFEReferenceData, lines: [Endpoint], mdqp: MDQPClientConfiguration?,
-                     tap: ((Datagram) -> Void)?) throws(SocketError) {
+                     tap: ((Datagram) -> Void)?, reportEvery: UInt64 = 0, report: ((LiveStatus) -> Void)? = nil) throws(SocketError) {
         let joins = lines.map { MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0]) }
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let handler = makeSHFEHandler(reference, mdqp: mdqp)
         defer { handler.recovery?.stop() }
         let lineOf = receiver.streams.map { lines.firstIndex(of: $0.join.group) ?? 0 }
+        var clock = ReportClock(every: reportEvery)
+        func status() -> LiveStatus {
+            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver) { ("mirp", lines.firstIndex(of: $0) ?? 0) },
+                       sequencedFeed: "mirp", sequencedLines: handler.arbiter.lines, gaps: handler.arbiter.gaps,
+                       lostPackets: handler.arbiter.lostNumbers,
+                       recoveries: handler.stats.retransmissionRecoveries + handler.stats.snapshotsApplied,
+                       recordsPublished: ring.recordsWritten,
+                       staleInstruments: handler.instruments.indices.filter { handler.instruments[$0].isStale }.map { handler.instruments[$0].symbol })
+        }
+        report?(status())
         while !stopRequested.load(ordering: .relaxed) {
             receiver.poll(timeoutMs: 5) { stream, datagram in
                 tap?(datagram)
@@ -47,9 +57,11 @@ extension FeedHandler {
             let now = Self.realtime()
             handler.tick(now: now)
             serveSHFESnapshotRequest(handler, tsRecv: now)
+            if let report, clock.isDue() { report(status()) }
         }
         handler.finish()
         kernelDrops = receiver.streams.reduce(0) { $0 + $1.kernelDrops }
+        report?(status())
     }
 
     /// A capture through the SHFE handler, paced; with a server, the capture clock stops while it

@@ -80,20 +80,6 @@ public final class FeedHandler: @unchecked Sendable {
         pthread_cond_init(&queryAnswered, nil)
     }
 
-    /// A handler for the CME channel of a configuration (`FeedConfiguration.load(path:)`): its groups,
-    /// the interface and sources of its lines, and the ring and socket-buffer sizes of `settings`.
-    public convenience init(configuration: FeedConfiguration) throws(ConfigurationError) {
-        guard let channel = configuration.venue("cme")?.channels?.first else {
-            throw ConfigurationError("the configuration has no cme venue with a channel (only cme runs live so far)")
-        }
-        let addresses = CMEChannelAddresses(configured: channel)
-        let interface = channel.feeds?.values.flatMap { $0.values }.compactMap(\.interface).first.flatMap(IPv4Address.init)
-        self.init(settings: Settings(addresses: addresses, interface: interface ?? IPv4Address("127.0.0.1")!,
-                                     ringBytes: configuration.settings?.ringBytes ?? 64 << 20,
-                                     receiveBufferBytes: configuration.settings?.receiveBufferBytes ?? 16 << 20,
-                                     sources: channel.sources))
-    }
-
     deinit {
         pthread_cond_destroy(&queryAnswered)
         pthread_mutex_destroy(&queryLock)
@@ -213,15 +199,56 @@ public final class FeedHandler: @unchecked Sendable {
     // MARK: - Sources
 
     /// A snapshot of the live feed's health, taken on the feed thread.
+    /// What `runLive` reports: per multicast group, its datagrams, kernel drops and the receive
+    /// buffer the kernel granted; the arbitrated feed's lines, gaps and recoveries; stale instruments.
     public struct LiveStatus: Sendable {
+        public struct Stream: Sendable {
+            /// The feed's name: `incremental`, `snapshot`, `definition` (CME); `live`, `snapshot` (ICE); `mirp` (SHFE).
+            public var feed: String
+            public var line: Int
+            public var group: Endpoint
+            public var datagrams: Int
+            public var kernelDrops: UInt64
+            public var grantedBuffer: Int
+        }
         public var wallNs: UInt64
-        public var streams: [(feed: CMEFeed, line: Int, group: Endpoint, datagrams: Int, kernelDrops: UInt64, grantedBuffer: Int)]
-        public var incrementalLines: [SequenceArbiter.LineStats]
+        public var streams: [Stream]
+        /// The feed whose sequence numbers are arbitrated between lines A and B, and its lines.
+        public var sequencedFeed: String
+        public var sequencedLines: [SequenceArbiter.LineStats]
         public var gaps: Int
         public var lostPackets: UInt64
-        public var stats: CMEChannelStats
+        /// Recoveries that completed (snapshot, or SHFE retransmission).
+        public var recoveries: Int
         public var recordsPublished: UInt64
         public var staleInstruments: [String]
+    }
+
+    /// The streams of a live receiver, each named by `route` (feed name and line) from its group.
+    static func liveStreams(_ receiver: MulticastReceiver, _ route: (Endpoint) -> (feed: String, line: Int)) -> [LiveStatus.Stream] {
+        receiver.streams.map {
+            let (feed, line) = route($0.join.group)
+            return LiveStatus.Stream(feed: feed, line: line, group: $0.join.group, datagrams: $0.datagrams,
+                                     kernelDrops: $0.kernelDrops, grantedBuffer: $0.grantedBufferBytes)
+        }
+    }
+
+    /// When a live loop reports: at once (the joins, and the buffer sizes the kernel granted), then
+    /// every `every` ns, then once more when it stops.
+    struct ReportClock {
+        let every: UInt64
+        var next: UInt64
+
+        init(every: UInt64) {
+            self.every = every
+            next = Pacer.now() &+ every
+        }
+
+        mutating func isDue() -> Bool {
+            guard every > 0, Pacer.now() >= next else { return false }
+            next = Pacer.now() &+ every
+            return true
+        }
     }
 
     /// Runs live on the calling thread until `stop()`: joins every group of the channel on the
@@ -229,9 +256,11 @@ public final class FeedHandler: @unchecked Sendable {
     /// datagram first (for recording); `report` gets a status every `reportEvery` ns.
     public func runLive(tap: ((Datagram) -> Void)? = nil, reportEvery: UInt64 = 0,
                         report: ((LiveStatus) -> Void)? = nil) throws(SocketError) {
-        if case .ice(let reference, let addresses) = settings.venue { return try runLiveICE(reference: reference, addresses: addresses, tap: tap) }
+        if case .ice(let reference, let addresses) = settings.venue {
+            return try runLiveICE(reference: reference, addresses: addresses, tap: tap, reportEvery: reportEvery, report: report)
+        }
         if case .shfe(let reference, let lines, let mdqp) = settings.venue {
-            return try runLiveSHFE(reference: reference, lines: lines, mdqp: mdqp, tap: tap)
+            return try runLiveSHFE(reference: reference, lines: lines, mdqp: mdqp, tap: tap, reportEvery: reportEvery, report: report)
         }
         let joins = settings.addresses.allEndpoints.map {
             MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
@@ -239,16 +268,16 @@ public final class FeedHandler: @unchecked Sendable {
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let routes = receiver.streams.map { settings.addresses.route($0.join.group)! }
         let handler = makeHandler()
-        var nextReport = Pacer.now() &+ reportEvery
+        var clock = ReportClock(every: reportEvery)
         func status() -> LiveStatus {
-            LiveStatus(wallNs: Self.realtime(), streams: receiver.streams.enumerated().map {
-                (routes[$0.offset].feed, routes[$0.offset].line, $0.element.join.group, $0.element.datagrams,
-                 $0.element.kernelDrops, $0.element.grantedBufferBytes)
-            }, incrementalLines: handler.incremental.lines, gaps: handler.incremental.gaps,
-            lostPackets: handler.incremental.lostNumbers, stats: handler.stats, recordsPublished: ring.recordsWritten,
-            staleInstruments: handler.activeInstruments.filter { $0.isStale }.map(\.symbol))
+            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver) { group in
+                let route = settings.addresses.route(group)!
+                return (route.feed.description, route.line)
+            }, sequencedFeed: CMEFeed.incremental.description, sequencedLines: handler.incremental.lines,
+            gaps: handler.incremental.gaps, lostPackets: handler.incremental.lostNumbers, recoveries: handler.stats.recoveries,
+            recordsPublished: ring.recordsWritten, staleInstruments: handler.activeInstruments.filter { $0.isStale }.map(\.symbol))
         }
-        report?(status())  // at once: the joins, and the buffer sizes the kernel granted
+        report?(status())
         while !stopRequested.load(ordering: .relaxed) {
             receiver.poll(timeoutMs: 5) { stream, datagram in
                 tap?(datagram)
@@ -259,10 +288,7 @@ public final class FeedHandler: @unchecked Sendable {
             handler.tick(now: now)
             serveSnapshotRequest(handler, tsRecv: now)
             serveQuery(handler)
-            if let report, reportEvery > 0, Pacer.now() >= nextReport {
-                report(status())
-                nextReport = Pacer.now() &+ reportEvery
-            }
+            if let report, clock.isDue() { report(status()) }
         }
         handler.finish()
         kernelDrops = receiver.streams.reduce(0) { $0 + $1.kernelDrops }
@@ -387,13 +413,24 @@ public final class FeedHandler: @unchecked Sendable {
 
     /// The live loop of an ICE-style channel: the live lines and the snapshot channel, kernel
     /// timestamps as ts_recv, idle ticks for the arbitration timeouts.
-    private func runLiveICE(reference: ICEReferenceData, addresses: ICEChannelAddresses, tap: ((Datagram) -> Void)?) throws(SocketError) {
+    private func runLiveICE(reference: ICEReferenceData, addresses: ICEChannelAddresses, tap: ((Datagram) -> Void)?,
+                            reportEvery: UInt64, report: ((LiveStatus) -> Void)?) throws(SocketError) {
         let joins = addresses.allEndpoints.map {
             MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
         }
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let routes = receiver.streams.map { addresses.route($0.join.group)! }
         let handler = makeICEHandler(reference)
+        var clock = ReportClock(every: reportEvery)
+        func status() -> LiveStatus {
+            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver) { group in
+                let route = addresses.route(group)!
+                return (route.feed.description, route.line)
+            }, sequencedFeed: ICEFeed.live.description, sequencedLines: handler.live.lines, gaps: handler.live.gaps,
+            lostPackets: handler.live.lostNumbers, recoveries: handler.stats.recoveries, recordsPublished: ring.recordsWritten,
+            staleInstruments: handler.markets.filter(\.isStale).map(\.symbol))
+        }
+        report?(status())
         while !stopRequested.load(ordering: .relaxed) {
             receiver.poll(timeoutMs: 5) { stream, datagram in
                 tap?(datagram)
@@ -403,9 +440,11 @@ public final class FeedHandler: @unchecked Sendable {
             let now = Self.realtime()
             handler.tick(now: now)
             serveICESnapshotRequest(handler, tsRecv: now)
+            if let report, clock.isDue() { report(status()) }
         }
         handler.finish()
         kernelDrops = receiver.streams.reduce(0) { $0 + $1.kernelDrops }
+        report?(status())
     }
 }
 
@@ -496,6 +535,16 @@ public struct OwnedRecord: Sendable {
     /// Reads the record as `R` when its rtype has that layout.
     public func `as`<R: DBNRecord>(_ type: R.Type) -> R? { bytes.withUnsafeBytes { RecordView(unchecked: $0).as(type) } }
     public var rtype: RType { RType(rawValue: bytes[1]) }
+}
+
+extension ICEChannelAddresses {
+    /// The built-in full-order-depth channel, overridden by the `live` and `snapshot` feeds a config gives.
+    public init(configured channel: ChannelConfiguration?) {
+        self = .fullOrderDepth
+        guard let channel else { return }
+        live = channel.endpoints("live") ?? live
+        snapshot = channel.endpoints("snapshot") ?? snapshot
+    }
 }
 
 extension CMEChannelAddresses {

@@ -1,9 +1,10 @@
 import Foundation
 public import PacketCapture
 
-/// The JSON configuration shared by `cfeed replay --config` and (later) `cfeed run --config`:
-/// venues, their channels, each channel's feeds, and each feed's lines with multicast group, port
-/// and interface. Anything not given keeps the built-in defaults of specs/instruments.md.
+/// The JSON configuration shared by `cfeed replay --config`, `cfeed simulate --config` and
+/// `cfeed run --config`: venues, their channels, each channel's feeds, and each feed's lines with
+/// multicast group, port and interface; for ICE and SHFE the reference data file. Anything not
+/// given keeps the built-in defaults of specs/instruments.md.
 ///
 /// ```json
 /// {
@@ -25,6 +26,19 @@ public struct FeedConfiguration: Codable, Sendable, Equatable {
     public var venues: [VenueConfiguration]
     /// Handler resources: `{"ring_bytes": 67108864, "receive_buffer_bytes": 16777216}` (optional).
     public var settings: HandlerSettings?
+    /// The directory of the file it was loaded from: relative paths in it (reference data) are
+    /// taken from there, not from the working directory. Not part of the JSON.
+    public var directory: String?
+
+    enum CodingKeys: String, CodingKey {
+        case venues, settings
+    }
+
+    /// `path` as written in the file: absolute, or relative to the file's directory.
+    public func resolve(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let directory else { return path }
+        return URL(fileURLWithPath: directory).appendingPathComponent(path).path
+    }
 
     public struct HandlerSettings: Codable, Sendable, Equatable {
         /// Broadcast ring capacity in bytes (a power of two, at least 4096).
@@ -51,13 +65,14 @@ public struct FeedConfiguration: Codable, Sendable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ConfigurationError("cannot read config \(path): \((error as NSError).localizedDescription)")
         }
-        let config: FeedConfiguration
+        var config: FeedConfiguration
         do { config = try JSONDecoder().decode(FeedConfiguration.self, from: data) } catch let error as DecodingError {
             throw ConfigurationError("config \(path): \(ConfigurationError.describe(error))")
         } catch {
             throw ConfigurationError("config \(path): \(error)")
         }
         try config.validate(path: path)
+        config.directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return config
     }
 

@@ -16,6 +16,8 @@ public import TickFormat
 /// - Prices: CodecPrice + offset × PriceTick in exact 1e-9 fixed point, overflow-checked.
 public enum SHFEMapping {
     public static let publisherID: UInt16 = 1001
+    /// The topic of the AI token futures (specs/instruments.md).
+    public static let defaultTopicID: Int16 = 1001
     public static let dataset = "CF.SHFE.MIRP"
 
     public static func instrumentID(topic: Int16, instrumentNo: Int32) -> UInt32 {
