@@ -57,6 +57,7 @@ extension FeedHandler {
             let now = Self.realtime()
             handler.tick(now: now)
             serveSHFESnapshotRequest(handler, tsRecv: now)
+            serveQuery()
             if let report, clock.isDue() { report(status()) }
         }
         handler.finish()
@@ -77,6 +78,7 @@ extension FeedHandler {
             handler.receive(datagram.payload, line: line, tsRecv: datagram.timestampNs)
             handler.settleRecovery()
             serveSHFESnapshotRequest(handler, tsRecv: datagram.timestampNs)
+            serveQuery()
         }
         handler.finish()
     }

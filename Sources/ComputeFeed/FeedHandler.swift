@@ -104,15 +104,23 @@ public final class FeedHandler: @unchecked Sendable {
 
     // MARK: - Queries from any thread
 
-    /// What the handler knows of one instrument at the moment of the query.
+    /// What the handler knows of one instrument at the moment of the query, for any venue.
     public struct InstrumentState: Sendable {
-        public let instrument: CMEInstrument
+        public let symbol: String
+        public let instrumentID: UInt32
+        /// The price levels from the top: CME's outright book (10 levels), the best 10 of the
+        /// levels ICE's orders make, SHFE's 5-level book.
+        public let book: LevelBook
+        /// CME's implied book (2 levels); empty for the other venues.
+        public let implied: LevelBook
         public let definition: InstrumentDefMsg?
-        public var symbol: String { instrument.symbol }
-        public var book: LevelBook { instrument.book }
-        public var implied: LevelBook { instrument.implied }
-        public var status: StatusMsg? { instrument.status }
-        public var isStale: Bool { instrument.isStale }
+        /// The last trading status (CME security status, ICE market status); nil when none was
+        /// received, and for SHFE (MIRP carries none).
+        public let status: StatusMsg?
+        /// The book may be wrong (F_MAYBE_BAD_BOOK) until a recovery.
+        public let isStale: Bool
+        /// The whole CME instrument (RptSeq, statistics…), on CME channels.
+        public let instrument: CMEInstrument?
     }
 
     private var queryLock = pthread_mutex_t()
@@ -124,9 +132,8 @@ public final class FeedHandler: @unchecked Sendable {
 
     /// The current book, definition and status of `symbol`, from any thread: the feed thread
     /// answers between two datagrams (no lock on its hot path). Nil for an unknown symbol, or if
-    /// the feed does not answer within `timeout`. CME channels only (nil for the other venues).
+    /// the feed does not answer within `timeout`.
     public func state(of symbol: String, timeout: Duration = .seconds(1)) -> InstrumentState? {
-        guard case .cme = settings.venue else { return nil }
         if isFinished || !running.load(ordering: .acquiring) {
             return answerDirectly(symbol)
         }
@@ -159,20 +166,39 @@ public final class FeedHandler: @unchecked Sendable {
         return queryAnswer
     }
 
-    /// The answer read straight from the handler: only when no feed thread is running it.
+    /// The answer read straight from the venue's handler: on the feed thread, or when no feed
+    /// thread is running it.
     private func answerDirectly(_ symbol: String) -> InstrumentState? {
-        handler.flatMap { h in h.instrument(symbol: symbol).map { InstrumentState(instrument: $0, definition: h.definition(securityID: $0.securityID)) } }
+        if let handler {
+            return handler.instrument(symbol: symbol).map {
+                InstrumentState(symbol: $0.symbol, instrumentID: UInt32(bitPattern: $0.securityID), book: $0.book, implied: $0.implied,
+                                definition: handler.definition(securityID: $0.securityID), status: $0.status, isStale: $0.isStale,
+                                instrument: $0)
+            }
+        }
+        if let iceHandler, let market = iceHandler.market(symbol: symbol) {
+            var book = LevelBook(depth: 10)
+            for (i, level) in market.bids.levels.prefix(10).enumerated() { book.bids.insert(level, at: i + 1) }
+            for (i, level) in market.asks.levels.prefix(10).enumerated() { book.asks.insert(level, at: i + 1) }
+            return InstrumentState(symbol: market.symbol, instrumentID: market.instrumentID, book: book, implied: LevelBook(depth: 0),
+                                   definition: iceHandler.definition(marketID: market.marketID), status: iceHandler.currentStatus(of: market),
+                                   isStale: market.isStale, instrument: nil)
+        }
+        if let shfeHandler, let instrument = shfeHandler.instrument(symbol: symbol) {
+            return InstrumentState(symbol: instrument.symbol, instrumentID: instrument.instrumentID, book: instrument.book,
+                                   implied: LevelBook(depth: 0), definition: shfeHandler.definition(instrumentNo: instrument.instrumentNo),
+                                   status: nil, isStale: instrument.isStale, instrument: nil)
+        }
+        return nil
     }
 
     /// On the feed thread: answer a pending query.
     @inline(__always)
-    private func serveQuery(_ handler: CMEChannelHandler<RingSink>) {
+    func serveQuery() {
         guard queryPending.load(ordering: .relaxed) else { return }
         pthread_mutex_lock(&queryLock)
         if queryPending.load(ordering: .acquiring) && !queryDone {
-            queryAnswer = handler.instrument(symbol: querySymbol).map {
-                InstrumentState(instrument: $0, definition: handler.definition(securityID: $0.securityID))
-            }
+            queryAnswer = answerDirectly(querySymbol)
             queryDone = true
             queryPending.store(false, ordering: .relaxed)
             pthread_cond_broadcast(&queryAnswered)
@@ -287,7 +313,7 @@ public final class FeedHandler: @unchecked Sendable {
             let now = Self.realtime()  // the kernel timestamps' clock
             handler.tick(now: now)
             serveSnapshotRequest(handler, tsRecv: now)
-            serveQuery(handler)
+            serveQuery()
             if let report, clock.isDue() { report(status()) }
         }
         handler.finish()
@@ -319,6 +345,7 @@ public final class FeedHandler: @unchecked Sendable {
                 pacer.wait(until: datagram.timestampNs)
                 handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
                 serveICESnapshotRequest(handler, tsRecv: datagram.timestampNs)
+                serveQuery()
             }
             handler.finish()
             return
@@ -330,7 +357,7 @@ public final class FeedHandler: @unchecked Sendable {
             pacer.wait(until: datagram.timestampNs)
             handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
             serveSnapshotRequest(handler, tsRecv: datagram.timestampNs)
-            serveQuery(handler)
+            serveQuery()
         }
         handler.finish()
     }
@@ -440,6 +467,7 @@ public final class FeedHandler: @unchecked Sendable {
             let now = Self.realtime()
             handler.tick(now: now)
             serveICESnapshotRequest(handler, tsRecv: now)
+            serveQuery()
             if let report, clock.isDue() { report(status()) }
         }
         handler.finish()

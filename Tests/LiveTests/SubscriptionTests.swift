@@ -1,4 +1,7 @@
 import ComputeFeed
+import PacketCapture
+import VenueICE
+import VenueSHFE
 import Foundation
 import Testing
 
@@ -92,5 +95,49 @@ import Testing
         let after = try #require(feed.state(of: "GB2Z7"))
         #expect(after.status != nil)
         #expect(!after.isStale)
+        #expect(after.instrument?.symbol == "GB2Z7")
+    }
+
+    static func captures(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Captures/" + name).path
+    }
+
+    /// The same query on an ICE-style channel: the best 10 of the levels its orders make, the
+    /// definition from the reference data, the market's trading status.
+    @Test func iceQueriesAreAnsweredToo() throws {
+        let reference = try ICEReferenceData.load(path: Self.captures("ice-sample.reference.json"))
+        let feed = FeedHandler(settings: .init(venue: .ice(reference: reference, addresses: .fullOrderDepth)))
+        let sub = feed.subscribe(schemas: [.trades])
+        feed.start(.capture(path: Self.captures("ice-sample.pcap"), speed: 20))
+        usleep(800_000)
+        let during = try #require(feed.state(of: "OCX H100 Mar27"))
+        #expect(during.definition?.rawSymbol.string == "OCX H100 Mar27")
+        #expect(during.instrumentID == 72001 && during.instrument == nil)
+        #expect(feed.state(of: "NOPE") == nil)
+        while !feed.isFinished { sub.poll { _ in }; usleep(1000) }
+        let market = try #require(feed.iceMarkets.first { $0.symbol == "OCX H200 Mar27" })
+        let after = try #require(feed.state(of: "OCX H200 Mar27"))
+        #expect(after.book.bids.array == Array(market.bids.levels.prefix(10)))
+        #expect(after.book.asks.array == Array(market.asks.levels.prefix(10)))
+        #expect(after.book.bids.count > 0 && after.status != nil && after.isStale == market.isStale)
+    }
+
+    /// And on an SHFE-style topic: its 5-level book.
+    @Test func shfeQueriesAreAnsweredToo() throws {
+        let reference = try SHFEReferenceData.load(path: Self.captures("shfe-sample.reference.json"))
+        let feed = FeedHandler(settings: .init(venue: .shfe(reference: reference,
+                                                            lines: [Endpoint("239.33.1.10:33001")!, Endpoint("239.33.2.10:33001")!], mdqp: nil)))
+        let sub = feed.subscribe(schemas: [.trades])
+        feed.start(.capture(path: Self.captures("shfe-sample.pcap"), speed: 20))
+        usleep(800_000)
+        let during = try #require(feed.state(of: "tk2701"))
+        #expect(during.definition?.rawSymbol.string == "tk2701")
+        #expect(during.book.depth == 5 && during.status == nil)
+        while !feed.isFinished { sub.poll { _ in }; usleep(1000) }
+        let instrument = try #require(feed.shfeInstruments.first { $0.symbol == "tk2703" })
+        let after = try #require(feed.state(of: "tk2703"))
+        #expect(after.book == instrument.book && after.book.bids.count > 0)
+        #expect(after.isStale == instrument.isStale)
     }
 }

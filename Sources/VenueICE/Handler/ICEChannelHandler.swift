@@ -1,5 +1,5 @@
 public import FeedEngine
-import TickFormat
+public import TickFormat
 
 /// The feeds of an ICE-style channel: the full-order-depth live channel (lines A and B) and its
 /// snapshot channel (one line).
@@ -270,7 +270,11 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         case ICEMarketStateChange.type:
             guard let m = ICEMarketStateChange(body: body) else { return malformed() }
             guard let slot = target(m.marketID, sequence: sequence, silentSlot: silentSlot) else { return }
-            withMarket(slot) { $0.tradingStatus = m.tradingStatus }
+            withMarket(slot) {
+                $0.tradingStatus = m.tradingStatus
+                $0.statusTsEvent = ICEMapping.ns(ms: m.messageDateTimeMs)
+                $0.statusTsRecv = currentTsRecv
+            }
             if !silent { status(slot: slot, tradingStatus: m.tradingStatus, tsEvent: ICEMapping.ns(ms: m.messageDateTimeMs), sequence: sequence) }
         case ICEMarketStatistics.type:
             guard let m = ICEMarketStatistics(body: body) else { return malformed() }
@@ -445,12 +449,29 @@ public final class ICEChannelHandler<Sink: RecordSink> {
 
     func status(slot: Int, tradingStatus: UInt8, tsEvent: UInt64, sequence: UInt64) {
         guard schemas.contains(.status) else { return }
+        stager.stage(Self.statusMessage(instrumentID: markets[slot].instrumentID, tradingStatus: tradingStatus, tsEvent: tsEvent,
+                                        tsRecv: currentTsRecv), slot: slot + 1)
+    }
+
+    static func statusMessage(instrumentID: UInt32, tradingStatus: UInt8, tsEvent: UInt64, tsRecv: UInt64) -> StatusMsg {
         let action = ICEMapping.statusAction(tradingStatus)
         let trading: TriState = action == .trading ? .yes : .no
         let quoting: TriState = action == .trading || action == .preOpen || action == .preClose ? .yes : .no
-        stager.stage(StatusMsg(publisherID: publisherID, instrumentID: markets[slot].instrumentID, tsEvent: tsEvent,
-                               tsRecv: currentTsRecv, action: action, reason: .none, isTrading: trading, isQuoting: quoting),
-                     slot: slot + 1)
+        return StatusMsg(publisherID: ICEMapping.publisherID, instrumentID: instrumentID, tsEvent: tsEvent, tsRecv: tsRecv,
+                         action: action, reason: .none, isTrading: trading, isQuoting: quoting)
+    }
+
+    /// The market's trading status as a DBN record (nil before any status arrived); its times are
+    /// the last status message's.
+    public func currentStatus(of market: ICEMarket) -> StatusMsg? {
+        guard market.tradingStatus != 0 else { return nil }
+        return Self.statusMessage(instrumentID: market.instrumentID, tradingStatus: market.tradingStatus,
+                                  tsEvent: market.statusTsEvent, tsRecv: market.statusTsRecv)
+    }
+
+    /// The definition of `marketID` from the reference data (nil for a market it does not list).
+    public func definition(marketID: Int32) -> InstrumentDefMsg? {
+        reference.markets.first { $0.marketID == marketID }.map { ICEMapping.definition($0, tsRecv: undefTimestamp) }
     }
 
     func statistics(_ m: ICEMarketStatistics, slot: Int, sequence: UInt64) {
@@ -606,6 +627,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
                           quantity: d.order.quantity, isImplied: d.order.isImplied == UInt8(ascii: "Y"))
         }
         market.tradingStatus = c.tradingStatus
+        market.statusTsRecv = currentTsRecv
         for packet in recoveryQueue where packet.sequence + UInt64(packet.count) > c.sync + 1 {
             packet.bytes.withUnsafeBytes {
                 process($0, firstSequence: packet.sequence, skip: 0, tsRecv: packet.tsRecv, silentFor: c.slot, after: c.sync)

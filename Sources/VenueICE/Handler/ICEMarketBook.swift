@@ -244,6 +244,10 @@ public final class ICEMarket: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var asks = ICEPriceLadder(isBid: false)
     @exclusivity(unchecked) public internal(set) var isStale = false
     @exclusivity(unchecked) public internal(set) var tradingStatus: UInt8 = 0
+    /// When the status was last set: the status message's time (undefined when it came from a
+    /// snapshot), and its ts_recv.
+    @exclusivity(unchecked) public internal(set) var statusTsEvent: UInt64 = undefTimestamp
+    @exclusivity(unchecked) public internal(set) var statusTsRecv: UInt64 = undefTimestamp
     @exclusivity(unchecked) var nextPriority: UInt64 = 0
     /// Live messages up to this sequence number are already in the book (from a snapshot).
     @exclusivity(unchecked) var skipThrough: UInt64 = 0

@@ -1,5 +1,5 @@
 public import FeedEngine
-import TickFormat
+public import TickFormat
 
 public struct SHFEChannelConfiguration: Sendable {
     /// Which records to build; books are maintained whatever this says.
@@ -180,6 +180,13 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     var schemas: SchemaSelection { configuration.schemas }
 
     var publisherID: UInt16 { SHFEMapping.publisherID }
+
+    /// The definition of `instrumentNo` from the reference data (nil for one it does not list).
+    public func definition(instrumentNo: Int32) -> InstrumentDefMsg? {
+        reference.instruments.first { $0.instrumentNo == instrumentNo }.map {
+            SHFEMapping.definition($0, topic: reference.topicID, tsRecv: undefTimestamp)
+        }
+    }
 
     public func instrument(symbol: String) -> SHFEInstrument? {
         instruments.indices.first { instruments[$0].symbol == symbol }.map { instruments[$0] }
