@@ -24,6 +24,8 @@ import Testing
         #expect(MemoryLayout<Mbp10Msg>.alignment == 8)
         #expect(MemoryLayout<Mbp10Msg>.offset(of: \.event) == Mbp10Msg.eventOffset)
         #expect(MemoryLayout<Mbp10Msg>.offset(of: \.levels) == Mbp10Msg.levelsOffset)
+        #expect(MemoryLayout<Mbp1Msg>.offset(of: \.event) == Mbp1Msg.eventOffset)
+        #expect(MemoryLayout<Mbp1Msg>.offset(of: \.level) == Mbp1Msg.levelOffset)
         // Records stay 8-byte aligned back to back, and the size is what RType reports.
         let pairs: [(Int, RType)] = [
             (MemoryLayout<MboMsg>.size, .mbo), (MemoryLayout<TradeMsg>.size, .mbp0),

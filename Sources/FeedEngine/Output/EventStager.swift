@@ -71,6 +71,18 @@ public final class EventStager {
         track(offset: offset, rtype: .mbp10, slot: slot)
     }
 
+    /// Stages an MBP-1 record written in place in the arena (no record built and copied).
+    @inlinable @inline(__always)
+    public func stageMbp1(publisherID: UInt16, instrumentID: UInt32, tsEvent: UInt64, event: BookEvent, level: BidAskPair, slot: Int) {
+        let offset = reserve(MemoryLayout<Mbp1Msg>.size)
+        let record = arena + offset
+        record.storeBytes(of: RecordHeader(for: Mbp1Msg.self, publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsEvent),
+                          as: RecordHeader.self)
+        record.storeBytes(of: event, toByteOffset: Mbp1Msg.eventOffset, as: BookEvent.self)
+        record.storeBytes(of: level, toByteOffset: Mbp1Msg.levelOffset, as: BidAskPair.self)
+        track(offset: offset, rtype: .mbp1, slot: slot)
+    }
+
     @inlinable
     func reserve(_ size: Int) -> Int {
         if used + size > capacity { grow(to: used + size) }

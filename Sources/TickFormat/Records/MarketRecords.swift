@@ -160,6 +160,11 @@ public struct Mbp1Msg: DBNRecord, Equatable {
         self.event = event
         self.level = level
     }
+
+    /// Byte offsets of `event` and `level` (DBN layout; checked against MemoryLayout by the tests),
+    /// for building the record in place.
+    public static let eventOffset = 16
+    public static let levelOffset = 48
 }
 
 /// Ten levels of book after one book event (rtype 0x0A, 368 bytes): bytes 0–47 as TradeMsg, then

@@ -331,19 +331,33 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         return slot
     }
 
+    /// The end of the last Book46 entry field the handler reads (MDEntryType, offset 26).
+    static var book46FieldsEnd: Int { 27 }
+
     func processBook(_ m: MDP3MessageView) {
         let group = m.firstGroup
         let transactTime = m.transactTime
-        for i in 0..<group.count {
-            let entry = group[i]
-            guard let slot = slot(for: entry.i32(12)) else { continue }
-            let inst = instruments.pointer(slot)
-            guard admit(inst, slot, entry.u32(16)) else { continue }
-            let consistent = applyBookEntry(inst, slot: slot, entry, transactTime: transactTime, emit: true)
-            if !consistent {
-                stats.bookInconsistencies += 1
-                markStale(slot, reason: "book_inconsistent")
+        if group.entryBlockLength >= Self.book46FieldsEnd {
+            // Entries long enough for every field read (the usual case): viewed with that constant
+            // length, so each field's presence check folds away.
+            for i in 0..<group.count {
+                processBookEntry(SBEBlock(base: group.entriesBase + i &* group.entryBlockLength, blockLength: Self.book46FieldsEnd),
+                                 transactTime: transactTime)
             }
+        } else {
+            for i in 0..<group.count { processBookEntry(group[i], transactTime: transactTime) }
+        }
+    }
+
+    @inline(__always)
+    func processBookEntry(_ entry: SBEBlock, transactTime: UInt64) {
+        guard let slot = slot(for: entry.i32(12)) else { return }
+        let inst = instruments.pointer(slot)
+        guard admit(inst, slot, entry.u32(16)) else { return }
+        let consistent = applyBookEntry(inst, slot: slot, entry, transactTime: transactTime, emit: true)
+        if !consistent {
+            stats.bookInconsistencies += 1
+            markStale(slot, reason: "book_inconsistent")
         }
     }
 
@@ -505,8 +519,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             if schemas.contains(.mbp10) { stageMbp10(book, instrumentID: id, tsEvent: transactTime, event: event, slot: slot) }
             // Only the side the entry changed can have a new top.
             if schemas.contains(.mbp1), BookSide.level(side, 0) != topBefore {
-                stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                              level: LevelBook.pair(book, 0)), slot: slot)
+                stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
+                                 level: LevelBook.pair(book, 0), slot: slot)
+                eventOpen = true
             }
             return consistent
         case MDEntryType.impliedBid, MDEntryType.impliedOffer:

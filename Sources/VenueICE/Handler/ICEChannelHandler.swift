@@ -409,7 +409,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         if schemas.contains(.mbp1) {
             let top = market.pair(0)
             if top != topBefore {
-                stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: top), slot: slot)
+                stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: top, slot: slot)
             }
         }
     }
@@ -442,8 +442,8 @@ public final class ICEChannelHandler<Sink: RecordSink> {
                          slot: market.slot + 1)
         }
         if schemas.contains(.mbp1) {
-            stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: market.pair(0)),
-                         slot: market.slot + 1)
+            stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: market.pair(0),
+                             slot: market.slot + 1)
         }
     }
 

@@ -477,7 +477,7 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         if schemas.contains(.mbp1) {
             let top = top(slot)
             if top != topBefore || action == .trade {
-                stager.stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: top), slot: slot + 1)
+                stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: tsEvent, event: event, level: top, slot: slot + 1)
             }
         }
     }
