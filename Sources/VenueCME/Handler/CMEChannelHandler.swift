@@ -155,15 +155,30 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             if incremental.isOldDuplicate(sequence: sequence, count: 1) {
                 return incremental.countDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv)
             }
-            // Steady state: the next packet, every message well formed. Delivered at once, as the
-            // arbiter would deliver it, without its event machinery or a second validation walk.
-            if MDP3PacketView.isClean(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
-                cleanPayload = payload.baseAddress
-                deliver(payload, sequence: sequence, tsRecv: tsRecv)
-                cleanPayload = nil
-                return
-            }
+            return receiveIncremental(payload, sequence: sequence, line: line, tsRecv: tsRecv)
         }
+        receiveChecked(payload, feed: feed, line: line, tsRecv: tsRecv)
+    }
+
+    /// An incremental datagram that is not a copy already processed. Out of line (as is
+    /// `receiveChecked`), so the duplicate path above keeps a light frame.
+    @inline(never)
+    func receiveIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, line: Int, tsRecv: UInt64) {
+        // Steady state: the next packet, every message well formed. Delivered at once, as the
+        // arbiter would deliver it, without its event machinery or a second validation walk.
+        if MDP3PacketView.isClean(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
+            cleanPayload = payload.baseAddress
+            deliver(payload, sequence: sequence, tsRecv: tsRecv)
+            cleanPayload = nil
+            return
+        }
+        receiveChecked(payload, feed: .incremental, line: line, tsRecv: tsRecv)
+    }
+
+    /// Every other datagram: validated in full, then arbitrated (incremental) or used (snapshot,
+    /// definition).
+    @inline(never)
+    func receiveChecked(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
         let summary: MDP3PacketView.Summary
         switch MDP3PacketView.validate(payload) {
         case .failure(let why):
