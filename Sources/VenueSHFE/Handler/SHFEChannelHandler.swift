@@ -207,6 +207,13 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
            h.centerChangeNo == centre, arbiter.isOldDuplicate(sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1) {
             return arbiter.countDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv)
         }
+        receiveNew(payload, header: h, line: line, tsRecv: tsRecv)
+    }
+
+    /// A datagram that is not a copy already applied: validated, then sequenced. Out of line, so
+    /// the duplicate path above keeps a light frame.
+    @inline(never)
+    func receiveNew(_ payload: UnsafeRawBufferPointer, header h: MIRPHeader, line: Int, tsRecv: UInt64) {
         if let why = MIRPPacketView.malformation(of: payload, header: h) {
             stats.malformedDatagrams[min(line, 1)] += 1
             stats.malformedReasons[why.rawValue, default: 0] += 1
