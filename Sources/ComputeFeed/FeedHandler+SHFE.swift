@@ -41,7 +41,7 @@ extension FeedHandler {
         let lineOf = receiver.streams.map { lines.firstIndex(of: $0.join.group) ?? 0 }
         var clock = ReportClock(every: reportEvery)
         func status() -> LiveStatus {
-            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver) { ("mirp", lines.firstIndex(of: $0) ?? 0) },
+            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver, names: lineOf.map { ("mirp", $0) }),
                        sequencedFeed: "mirp", sequencedLines: handler.arbiter.lines, gaps: handler.arbiter.gaps,
                        lostPackets: handler.arbiter.lostNumbers,
                        recoveries: handler.stats.retransmissionRecoveries + handler.stats.snapshotsApplied,

@@ -224,8 +224,7 @@ public final class FeedHandler: @unchecked Sendable {
 
     // MARK: - Sources
 
-    /// A snapshot of the live feed's health, taken on the feed thread.
-    /// What `runLive` reports: per multicast group, its datagrams, kernel drops and the receive
+    /// What `runLive` reports, taken on the feed thread: per multicast group, its datagrams, kernel drops and the receive
     /// buffer the kernel granted; the arbitrated feed's lines, gaps and recoveries; stale instruments.
     public struct LiveStatus: Sendable {
         public struct Stream: Sendable {
@@ -250,12 +249,11 @@ public final class FeedHandler: @unchecked Sendable {
         public var staleInstruments: [String]
     }
 
-    /// The streams of a live receiver, each named by `route` (feed name and line) from its group.
-    static func liveStreams(_ receiver: MulticastReceiver, _ route: (Endpoint) -> (feed: String, line: Int)) -> [LiveStatus.Stream] {
-        receiver.streams.map {
-            let (feed, line) = route($0.join.group)
-            return LiveStatus.Stream(feed: feed, line: line, group: $0.join.group, datagrams: $0.datagrams,
-                                     kernelDrops: $0.kernelDrops, grantedBuffer: $0.grantedBufferBytes)
+    /// The streams of a live receiver, named by `names` (feed and line of each stream, in order).
+    static func liveStreams(_ receiver: MulticastReceiver, names: [(feed: String, line: Int)]) -> [LiveStatus.Stream] {
+        zip(receiver.streams, names).map { stream, name in
+            LiveStatus.Stream(feed: name.feed, line: name.line, group: stream.join.group, datagrams: stream.datagrams,
+                              kernelDrops: stream.kernelDrops, grantedBuffer: stream.grantedBufferBytes)
         }
     }
 
@@ -295,11 +293,9 @@ public final class FeedHandler: @unchecked Sendable {
         let routes = receiver.streams.map { settings.addresses.route($0.join.group)! }
         let handler = makeHandler()
         var clock = ReportClock(every: reportEvery)
+        let names = routes.map { ($0.feed.description, $0.line) }
         func status() -> LiveStatus {
-            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver) { group in
-                let route = settings.addresses.route(group)!
-                return (route.feed.description, route.line)
-            }, sequencedFeed: CMEFeed.incremental.description, sequencedLines: handler.incremental.lines,
+            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver, names: names), sequencedFeed: CMEFeed.incremental.description, sequencedLines: handler.incremental.lines,
             gaps: handler.incremental.gaps, lostPackets: handler.incremental.lostNumbers, recoveries: handler.stats.recoveries,
             recordsPublished: ring.recordsWritten, staleInstruments: handler.activeInstruments.filter { $0.isStale }.map(\.symbol))
         }
@@ -449,11 +445,9 @@ public final class FeedHandler: @unchecked Sendable {
         let routes = receiver.streams.map { addresses.route($0.join.group)! }
         let handler = makeICEHandler(reference)
         var clock = ReportClock(every: reportEvery)
+        let names = routes.map { ($0.feed.description, $0.line) }
         func status() -> LiveStatus {
-            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver) { group in
-                let route = addresses.route(group)!
-                return (route.feed.description, route.line)
-            }, sequencedFeed: ICEFeed.live.description, sequencedLines: handler.live.lines, gaps: handler.live.gaps,
+            LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver, names: names), sequencedFeed: ICEFeed.live.description, sequencedLines: handler.live.lines, gaps: handler.live.gaps,
             lostPackets: handler.live.lostNumbers, recoveries: handler.stats.recoveries, recordsPublished: ring.recordsWritten,
             staleInstruments: handler.markets.filter(\.isStale).map(\.symbol))
         }

@@ -112,7 +112,7 @@ public struct SHFERecoveryLog: Sendable {
 /// after 3 s of silence, both lines with independent loss, duplication and reordering.
 public enum SHFESimulator {
     /// tk2701–tk2712 (specs/instruments.md).
-    public static let tokenFutures = SHFEReferenceData(topicID: 1001, instruments: (1...12).map { (n: Int) -> SHFEReferenceData.Instrument in
+    public static let tokenFutures = SHFEReferenceData(topicID: SHFEMapping.defaultTopicID, instruments: (1...12).map { (n: Int) -> SHFEReferenceData.Instrument in
         let month: String = n < 10 ? "0\(n)" : "\(n)"
         return SHFEReferenceData.Instrument(instrumentNo: Int32(n), symbol: "tk27\(month)", codecPrice: "4.00", priceTick: "0.01",
                                             volumeMultiple: 1000, currency: "CNY", expiration: "2027-\(month)-15")

@@ -270,12 +270,13 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         case ICEMarketStateChange.type:
             guard let m = ICEMarketStateChange(body: body) else { return malformed() }
             guard let slot = target(m.marketID, sequence: sequence, silentSlot: silentSlot) else { return }
+            let tsEvent = ICEMapping.ns(ms: m.messageDateTimeMs)
             withMarket(slot) {
                 $0.tradingStatus = m.tradingStatus
-                $0.statusTsEvent = ICEMapping.ns(ms: m.messageDateTimeMs)
+                $0.statusTsEvent = tsEvent
                 $0.statusTsRecv = currentTsRecv
             }
-            if !silent { status(slot: slot, tradingStatus: m.tradingStatus, tsEvent: ICEMapping.ns(ms: m.messageDateTimeMs), sequence: sequence) }
+            if !silent { status(slot: slot, tradingStatus: m.tradingStatus, tsEvent: tsEvent, sequence: sequence) }
         case ICEMarketStatistics.type:
             guard let m = ICEMarketStatistics(body: body) else { return malformed() }
             guard let slot = target(m.marketID, sequence: sequence, silentSlot: silentSlot), !silent else { return }
@@ -627,6 +628,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
                           quantity: d.order.quantity, isImplied: d.order.isImplied == UInt8(ascii: "Y"))
         }
         market.tradingStatus = c.tradingStatus
+        market.statusTsEvent = undefTimestamp  // a snapshot does not say when the status began
         market.statusTsRecv = currentTsRecv
         for packet in recoveryQueue where packet.sequence + UInt64(packet.count) > c.sync + 1 {
             packet.bytes.withUnsafeBytes {

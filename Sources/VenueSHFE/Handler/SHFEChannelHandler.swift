@@ -213,13 +213,12 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
     /// A datagram that is not a copy already applied: validated, then sequenced. Out of line, so
     /// the duplicate path above keeps a light frame.
     @inline(never)
-    func receiveNew(_ payload: UnsafeRawBufferPointer, header h: MIRPHeader, line: Int, tsRecv: UInt64) {
-        if let why = MIRPPacketView.malformation(of: payload, header: h) {
+    func receiveNew(_ payload: UnsafeRawBufferPointer, header: MIRPHeader, line: Int, tsRecv: UInt64) {
+        if let why = MIRPPacketView.malformation(of: payload, header: header) {
             stats.malformedDatagrams[min(line, 1)] += 1
             stats.malformedReasons[why.rawValue, default: 0] += 1
             return
         }
-        let header = h
         guard header.topicID == reference.topicID else {
             stats.otherTopicPackets += 1
             return
