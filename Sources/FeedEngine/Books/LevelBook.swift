@@ -47,7 +47,8 @@ public struct BookSide: Equatable, Sendable {
     }
 
     /// New at 1-based `level`: levels at and below move down, the last falls off.
-    @inlinable
+    /// (New, Change and Delete are most book messages: always inlined into the venues' book code.)
+    @inlinable @inline(__always)
     @discardableResult
     public mutating func insert(_ entry: PriceLevel, at level: Int) -> Bool {
         guard level >= 1, level <= depth else { return level >= 1 }  // beyond our depth: ignored
@@ -65,7 +66,7 @@ public struct BookSide: Equatable, Sendable {
     }
 
     /// Change at 1-based `level`: size and count (and price, when given) replace the level's.
-    @inlinable
+    @inlinable @inline(__always)
     @discardableResult
     public mutating func change(_ entry: PriceLevel, at level: Int) -> Bool {
         guard level >= 1, level <= depth else { return level >= 1 }
@@ -78,7 +79,7 @@ public struct BookSide: Equatable, Sendable {
     }
 
     /// Delete at 1-based `level`: the levels below move up; the removed level is returned.
-    @inlinable
+    @inlinable @inline(__always)
     @discardableResult
     public mutating func delete(at level: Int) -> (consistent: Bool, removed: PriceLevel) {
         guard level >= 1, level <= depth else { return (level >= 1, .empty) }

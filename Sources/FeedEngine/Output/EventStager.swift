@@ -35,7 +35,7 @@ public final class EventStager {
         touched.deallocate()
     }
 
-    public var isEmpty: Bool { records == 0 }
+    @inlinable public var isEmpty: Bool { records == 0 }
 
     /// Stages `record` for the instrument in `slot` (any index the venue assigns).
     @inlinable

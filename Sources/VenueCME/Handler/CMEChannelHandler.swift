@@ -85,7 +85,10 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) public private(set) var incremental: SequenceArbiter
     @exclusivity(unchecked) public internal(set) var isRecovering = false
 
+    /// SecurityID → slot; also knows which instruments are active, for the hot lookup.
     @exclusivity(unchecked) var table = InstrumentTable()
+    /// Whether each slot's instrument is defined (not deleted), for walks over the instruments;
+    /// changed only through `setActive`, which keeps `table` in step.
     @exclusivity(unchecked) var active: [Bool] = []
     let stager = EventStager()
     /// Staged records belong to an event whose EndOfEvent has not arrived yet.
@@ -97,9 +100,6 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var currentDelta: Int32 = 0
     @exclusivity(unchecked) var currentPayload: UnsafeRawBufferPointer?
     @exclusivity(unchecked) var currentQueued = false
-    /// Start of the datagram being received when validation found every message well formed.
-    @exclusivity(unchecked) var cleanPayload: UnsafeRawPointer?
-    @exclusivity(unchecked) var currentClean = false
 
     @exclusivity(unchecked) var freshStart: Bool?
     var skippedSecurityIDs: Set<Int32> = []
@@ -123,12 +123,17 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     var schemas: SchemaSelection { configuration.schemas }
+
+    func setActive(_ slot: Int, _ value: Bool) {
+        active[slot] = value
+        table.setActive(instruments[slot].securityID, value)
+    }
     var publisherID: UInt16 { CMEMapping.publisherID }
 
     // MARK: - Queries (API)
 
     public func instrument(securityID: Int32) -> CMEInstrument? {
-        guard let slot = table.slot(of: securityID), active[slot] else { return nil }
+        guard let slot = table.activeSlot(of: securityID) else { return nil }
         return instruments[slot]
     }
 
@@ -140,7 +145,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     /// The DBN definition of an instrument.
     public func definition(securityID: Int32) -> InstrumentDefMsg? {
-        guard let slot = table.slot(of: securityID), active[slot] else { return nil }
+        guard let slot = table.activeSlot(of: securityID) else { return nil }
         return definitions[slot]
     }
 
@@ -167,9 +172,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         // Steady state: the next packet, every message well formed. Delivered at once, as the
         // arbiter would deliver it, without its event machinery or a second validation walk.
         if MDP3PacketView.isClean(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
-            cleanPayload = payload.baseAddress
-            deliver(payload, sequence: sequence, tsRecv: tsRecv)
-            cleanPayload = nil
+            if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
+            processIncremental(payload, sequence: sequence, tsRecv: tsRecv, clean: true)
             return
         }
         receiveChecked(payload, feed: .incremental, line: line, tsRecv: tsRecv)
@@ -191,12 +195,12 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let packet = MDP3PacketView(unchecked: payload)
         switch feed {
         case .incremental:
-            // Its messages need no second bounds walk when validation found them all well formed.
-            cleanPayload = summary.malformedMessages == 0 ? payload.baseAddress : nil
+            // Its messages need no second bounds walk when validation found them all well formed
+            // (packets released from the hold queue with it were validated, but not summarized).
+            let clean = summary.malformedMessages == 0 ? payload.baseAddress : nil
             incremental.receive(payload, line: line, sequence: UInt64(packet.msgSeqNum), count: 1, tsRecv: tsRecv) {
-                self.handle($0)
+                self.handle($0, clean: clean)
             }
-            cleanPayload = nil
         case .snapshot:
             if isRecovering { processSnapshotPacket(packet, tsRecv: tsRecv) }
         case .definition:
@@ -216,10 +220,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         eventOpen = false
     }
 
-    func handle(_ event: SequenceArbiter.Event) {
+    /// `clean`: the start of a datagram whose messages are all known to be well formed.
+    func handle(_ event: SequenceArbiter.Event, clean: UnsafeRawPointer? = nil) {
         switch event {
         case .deliver(let payload, let sequence, _, _, let tsRecv, _):
-            deliver(payload, sequence: sequence, tsRecv: tsRecv)
+            deliver(payload, sequence: sequence, tsRecv: tsRecv, clean: clean != nil && payload.baseAddress == clean)
         case .gap(let from, let to, let tsRecv):
             if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
             eventOpen = false
@@ -230,31 +235,35 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     // MARK: - Incremental feed
 
-    /// The next incremental packet in sequence, from the arbiter's event or its in-order fast path.
-    func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
-        if freshStart == nil {
-            freshStart = sequence == 1
-            if sequence != 1 { startRecovery(fromSequence: sequence, tsRecv: tsRecv, lateJoin: true) }
-        }
-        processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
+    /// The next incremental packet in sequence, from the arbiter's event (the in-order fast path
+    /// of `receiveIncremental` does the same in line). `clean`: every message is known to be well
+    /// formed (no per-message check).
+    func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64, clean: Bool) {
+        if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
+        processIncremental(payload, sequence: sequence, tsRecv: tsRecv, clean: clean)
+    }
+
+    /// The first packet processed: a feed that does not start at 1 is joined late (recovery).
+    func noteFirstPacket(sequence: UInt64, tsRecv: UInt64) {
+        freshStart = sequence == 1
+        if sequence != 1 { startRecovery(fromSequence: sequence, tsRecv: tsRecv, lateJoin: true) }
     }
 
     @inline(__always)
-    func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
+    func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64, clean: Bool) {
         let packet = MDP3PacketView(unchecked: payload)
         currentSeq = UInt32(truncatingIfNeeded: sequence)
         currentTsRecv = tsRecv
         currentDelta = Int32(clamping: Int64(bitPattern: tsRecv &- packet.sendingTime))
         currentPayload = payload
         currentQueued = false
-        currentClean = payload.baseAddress == cleanPayload
         if isRecovering { enqueueCurrent() }
         // The message loop of MDP3PacketView.forEachMessage, written out: no closure context.
         var offset = MDP3.packetHeaderSize
         let base = payload.baseAddress!
         while offset < payload.count {
             let message = MDP3MessageView(base: base + offset)
-            processMessage(message)
+            processMessage(message, clean: clean)
             offset &+= message.size
         }
         currentPayload = nil
@@ -271,16 +280,16 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     @inline(__always)
-    func processMessage(_ m: MDP3MessageView) {
+    func processMessage(_ m: MDP3MessageView, clean: Bool) {
         // Book46 in a clean packet (its bounds were checked): most messages, one branch. The schema
         // is checked here too: a packet is "clean" when no message is malformed, and a message of
         // another schema is not malformed, only unknown.
-        if currentClean && m.template == .book {
-            processBook(m)
+        if clean && m.template == .book {
+            processBookEntries(m)
             if m.matchEventIndicator.contains(.endOfEvent) { endEvent() }
             return
         }
-        guard let template = currentClean ? m.template : MDP3PacketView.isUsable(m) else {
+        guard let template = clean ? m.template : MDP3PacketView.isUsable(m) else {
             if m.template == nil { stats.unknownTemplates += 1 } else { stats.malformedMessages += 1 }
             return
         }
@@ -338,7 +347,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     @inline(__always)
     func slot(for securityID: Int32) -> Int? {
-        guard let slot = table.slot(of: securityID), active[slot] else {
+        guard let slot = table.activeSlot(of: securityID) else {
             stats.unknownInstrumentEntries += 1
             skippedSecurityIDs.insert(securityID)
             return nil
@@ -349,7 +358,13 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// The end of the last Book46 entry field the handler reads (MDEntryType, offset 26).
     static var book46FieldsEnd: Int { 27 }
 
-    func processBook(_ m: MDP3MessageView) {
+    /// A Book46 message that is not on the steady-state path (its entries are applied the same way).
+    @inline(never)
+    func processBook(_ m: MDP3MessageView) { processBookEntries(m) }
+
+    /// Inlined into the steady-state message loop: most messages are Book46.
+    @inline(__always)
+    func processBookEntries(_ m: MDP3MessageView) {
         let group = m.firstGroup
         let transactTime = m.transactTime
         if group.entryBlockLength >= Self.book46FieldsEnd {
@@ -526,14 +541,17 @@ public final class CMEChannelHandler<Sink: RecordSink> {
                 return true
             }
             guard emit, levelNumber <= side.pointee.depth || update == MDUpdateAction.deleteThru.rawValue else { return consistent }
+            // Only the side the entry changed can have a new top. Most entries change no top: with
+            // MBP-1 alone they build no record at all.
+            let topChanged = schemas.contains(.mbp1) && BookSide.level(side, 0) != topBefore
+            guard topChanged || schemas.contains(.mbp10) else { return consistent }
             let event = BookEvent(price: recordPrice, size: recordSize, action: CMEMapping.action(update),
                                   side: isBid ? .bid : .ask, flags: inst.pointee.badBookFlag,
                                   depth: UInt8(clamping: max(0, levelNumber - 1)), tsRecv: currentTsRecv,
                                   tsInDelta: currentDelta, sequence: currentSeq)
             let id = UInt32(bitPattern: inst.pointee.securityID)
             if schemas.contains(.mbp10) { stageMbp10(book, instrumentID: id, tsEvent: transactTime, event: event, slot: slot) }
-            // Only the side the entry changed can have a new top.
-            if schemas.contains(.mbp1), BookSide.level(side, 0) != topBefore {
+            if topChanged {
                 stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
                                  level: LevelBook.pair(book, 0), slot: slot)
                 eventOpen = true
@@ -666,9 +684,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         eventOpen = true
     }
 
-    /// The event ended: its records go out, each instrument's last per stream flagged F_LAST.
+    /// The event ended: its records go out, each instrument's last per stream flagged F_LAST. Most
+    /// events stage nothing (a change below the top with MBP-1 only): they skip the flush call.
+    @inline(__always)
     func endEvent() {
-        stager.flush(into: &sink, eventEnded: true)
+        if !stager.isEmpty { stager.flush(into: &sink, eventEnded: true) }
         eventOpen = false
     }
 

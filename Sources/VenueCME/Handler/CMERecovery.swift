@@ -31,8 +31,8 @@ extension CMEChannelHandler {
         let wasOpen = eventOpen
         defer { releaseIfNoEventOpen(wasOpen: wasOpen) }
         if definition.securityUpdateAction == UInt8(ascii: "D") {
-            guard let slot = table.slot(of: securityID), active[slot] else { return }
-            active[slot] = false
+            guard let slot = table.activeSlot(of: securityID) else { return }
+            setActive(slot, false)
             var deleted = definitions[slot]
             deleted.securityUpdateAction = UInt8(ascii: "D")
             deleted.tsRecv = tsRecv
@@ -41,7 +41,7 @@ extension CMEChannelHandler {
             return
         }
         let record = CMEMapping.definition(definition, tsRecv: tsRecv)
-        if let slot = table.slot(of: securityID), active[slot] {
+        if let slot = table.activeSlot(of: securityID) {
             // Known: publish only a real change (the loop repeats every definition).
             var old = definitions[slot]
             old.tsRecv = record.tsRecv
@@ -58,7 +58,7 @@ extension CMEChannelHandler {
             instruments[slot] = instrument
             definitions[slot] = record
             statistics[slot] = CMEStatistics()
-            active[slot] = true
+            setActive(slot, true)
         } else {
             slot = instruments.count
             instruments.append(instrument)
@@ -163,7 +163,7 @@ extension CMEChannelHandler {
     /// (`R`) with the first chunk, then one `A` per order, all F_SNAPSHOT. MBO has no RptSeq, so the
     /// MBO stream of such an instrument restarts from the snapshot (§9.2 rule 4).
     func publishOrderSnapshot(_ snapshot: SnapshotOrderBook53, tsRecv: UInt64) {
-        guard schemas.contains(.mbo), let slot = table.slot(of: snapshot.securityID), active[slot],
+        guard schemas.contains(.mbo), let slot = table.activeSlot(of: snapshot.securityID),
               instruments[slot].isStale || instruments[slot].isUnverified else { return }
         let wasOpen = eventOpen
         let id = UInt32(bitPattern: snapshot.securityID)
@@ -183,7 +183,7 @@ extension CMEChannelHandler {
 
     /// §9.3 step 4–5 for one instrument.
     func applySnapshot(_ snapshot: Snapshot52, tsRecv: UInt64) {
-        guard let slot = table.slot(of: snapshot.securityID), active[slot] else { return }
+        guard let slot = table.activeSlot(of: snapshot.securityID) else { return }
         seenInSnapshotCycle.insert(slot)
         let live = instruments[slot]
         guard live.isStale || live.isUnverified else { return }

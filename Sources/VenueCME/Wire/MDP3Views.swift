@@ -146,8 +146,13 @@ public struct MDP3PacketView {
         while offset < bytes.count {
             guard offset &+ MDP3.messageHeaderSize <= bytes.count else { return false }
             let message = MDP3MessageView(base: base + offset)
-            guard message.size >= MDP3.messageHeaderSize, offset &+ message.size <= bytes.count,
-                  let template = message.template, messageFits(message, template) else { return false }
+            guard message.size >= MDP3.messageHeaderSize, offset &+ message.size <= bytes.count else { return false }
+            // Book46, most messages: its shape is a constant here, so the group walk unrolls.
+            if message.templateID == MDP3Template.book.rawValue && message.schemaID == MDP3.schemaID {
+                guard messageFits(message, .book) else { return false }
+            } else {
+                guard let template = message.template, messageFits(message, template) else { return false }
+            }
             offset &+= message.size
         }
         return true
@@ -156,7 +161,8 @@ public struct MDP3PacketView {
     /// Whether the root block (at least as long as the fields the handler needs) and every group
     /// of `message` lie inside its MsgSize. Entries shorter than a field leave it absent (`SBEBlock`
     /// reads it as null), so entry lengths need no check here.
-    @inlinable public static func messageFits(_ message: MDP3MessageView, _ template: MDP3Template) -> Bool {
+    @inlinable @inline(__always)
+    public static func messageFits(_ message: MDP3MessageView, _ template: MDP3Template) -> Bool {
         let shape = template.shape
         let end = message.size
         var position = MDP3.messageHeaderSize &+ message.blockLength
