@@ -289,6 +289,13 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             if m.matchEventIndicator.contains(.endOfEvent) { endEvent() }
             return
         }
+        processOtherMessage(m, clean: clean)
+    }
+
+    /// Every message but a clean Book46: out of line, so the steady-state loop stays small enough
+    /// for the optimizer to inline the Book46 entries into it.
+    @inline(never)
+    func processOtherMessage(_ m: MDP3MessageView, clean: Bool) {
         guard let template = clean ? m.template : MDP3PacketView.isUsable(m) else {
             if m.template == nil { stats.unknownTemplates += 1 } else { stats.malformedMessages += 1 }
             return
