@@ -516,8 +516,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let level = PriceLevel(price: price, size: UInt32(clamping: quantity(e.i32(8))),
                                orders: UInt32(clamping: quantity(e.i32(20))))
         inst.pointee.lastTransactTime = transactTime
-        switch type {
-        case MDEntryType.bid, MDEntryType.offer:
+        // Outright bid or offer ("0"/"1", adjacent codes), most entries: one range check, and the
+        // side chosen without a branch, since bids and offers arrive in no predictable order.
+        if type &- MDEntryType.bid < 2 {
             let isBid = type == MDEntryType.bid
             let book = inst.pointer(to: \.book)!
             let side = isBid ? book.pointer(to: \.bids)! : book.pointer(to: \.asks)!
@@ -525,27 +526,30 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             var recordPrice = price
             var recordSize = level.size
             var consistent = true
-            switch update {
-            case MDUpdateAction.new.rawValue:
-                consistent = side.pointee.insert(level, at: levelNumber)
-            case MDUpdateAction.change.rawValue:
+            // Change first: most updates are changes, so this branch is predictable.
+            if update == MDUpdateAction.change.rawValue {
                 consistent = side.pointee.change(level, at: levelNumber)
-            case MDUpdateAction.delete.rawValue:
-                let result = side.pointee.delete(at: levelNumber)
-                consistent = result.consistent
-                if price == MDP3.nullPrice { recordPrice = result.removed.price }
-                if e.i32(8) == MDP3.nullInt32 { recordSize = result.removed.size }
-            case MDUpdateAction.deleteThru.rawValue:
-                side.pointee.clear()
-                recordPrice = undefPrice
-                recordSize = 0
-            case MDUpdateAction.deleteFrom.rawValue:
-                consistent = side.pointee.deleteFrom(level: levelNumber)
-            case MDUpdateAction.overlay.rawValue:
-                consistent = side.pointee.overlay(level, at: levelNumber)
-            default:
-                stats.malformedMessages += 1
-                return true
+            } else {
+                switch update {
+                case MDUpdateAction.new.rawValue:
+                    consistent = side.pointee.insert(level, at: levelNumber)
+                case MDUpdateAction.delete.rawValue:
+                    let result = side.pointee.delete(at: levelNumber)
+                    consistent = result.consistent
+                    if price == MDP3.nullPrice { recordPrice = result.removed.price }
+                    if e.i32(8) == MDP3.nullInt32 { recordSize = result.removed.size }
+                case MDUpdateAction.deleteThru.rawValue:
+                    side.pointee.clear()
+                    recordPrice = undefPrice
+                    recordSize = 0
+                case MDUpdateAction.deleteFrom.rawValue:
+                    consistent = side.pointee.deleteFrom(level: levelNumber)
+                case MDUpdateAction.overlay.rawValue:
+                    consistent = side.pointee.overlay(level, at: levelNumber)
+                default:
+                    stats.malformedMessages += 1
+                    return true
+                }
             }
             guard emit, levelNumber <= side.pointee.depth || update == MDUpdateAction.deleteThru.rawValue else { return consistent }
             // Only the side the entry changed can have a new top. Most entries change no top: with
@@ -564,6 +568,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
                 eventOpen = true
             }
             return consistent
+        }
+        switch type {
         case MDEntryType.impliedBid, MDEntryType.impliedOffer:
             let implied = inst.pointer(to: \.implied)!
             let side = type == MDEntryType.impliedBid ? implied.pointer(to: \.bids)! : implied.pointer(to: \.asks)!

@@ -26,7 +26,7 @@ enum CMEBenchmarks {
         var floorEntries: UInt64 = 0
         var sink: Int64 = 0
 
-        func runHandler(_ schemas: SchemaSelection) -> Int {
+        @inline(never) func runHandler(_ schemas: SchemaSelection) -> Int {
             let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: schemas), sink: CountingSink())
             for d in definitions { d.payload.withUnsafeBytes { handler.receive($0, feed: .definition, line: 0, tsRecv: 0) } }
             tape.forEach { payload, line, ts in handler.receive(payload, feed: .incremental, line: line, tsRecv: ts) }
