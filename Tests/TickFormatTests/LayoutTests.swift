@@ -26,6 +26,15 @@ import Testing
         #expect(MemoryLayout<Mbp10Msg>.offset(of: \.levels) == Mbp10Msg.levelsOffset)
         #expect(MemoryLayout<Mbp1Msg>.offset(of: \.event) == Mbp1Msg.eventOffset)
         #expect(MemoryLayout<Mbp1Msg>.offset(of: \.level) == Mbp1Msg.levelOffset)
+        // A trade's body is a BookEvent, field for field.
+        #expect(MemoryLayout<TradeMsg>.size == TradeMsg.eventOffset + MemoryLayout<BookEvent>.size)
+        let tradeFields: [(PartialKeyPath<TradeMsg>, PartialKeyPath<BookEvent>)] = [
+            (\.price, \.price), (\.size, \.size), (\.action, \.action), (\.side, \.side), (\.flags, \.flags),
+            (\.depth, \.depth), (\.tsRecv, \.tsRecv), (\.tsInDelta, \.tsInDelta), (\.sequence, \.sequence),
+        ]
+        for (trade, event) in tradeFields {
+            #expect(MemoryLayout<TradeMsg>.offset(of: trade) == MemoryLayout<BookEvent>.offset(of: event).map { $0 + TradeMsg.eventOffset })
+        }
         // Records stay 8-byte aligned back to back, and the size is what RType reports.
         let pairs: [(Int, RType)] = [
             (MemoryLayout<MboMsg>.size, .mbo), (MemoryLayout<TradeMsg>.size, .mbp0),

@@ -83,6 +83,18 @@ public final class EventStager {
         track(offset: offset, rtype: .mbp1, slot: slot)
     }
 
+    /// Stages a trade record (rtype mbp-0) written in place: its bytes after the header are laid
+    /// out as `event`, whose action is `.trade`.
+    @inlinable @inline(__always)
+    public func stageTrade(publisherID: UInt16, instrumentID: UInt32, tsEvent: UInt64, event: BookEvent, slot: Int) {
+        let offset = reserve(MemoryLayout<TradeMsg>.size)
+        let record = arena + offset
+        record.storeBytes(of: RecordHeader(for: TradeMsg.self, publisherID: publisherID, instrumentID: instrumentID, tsEvent: tsEvent),
+                          as: RecordHeader.self)
+        record.storeBytes(of: event, toByteOffset: TradeMsg.eventOffset, as: BookEvent.self)
+        track(offset: offset, rtype: .mbp0, slot: slot)
+    }
+
     @inlinable
     func reserve(_ size: Int) -> Int {
         if used + size > capacity { grow(to: used + size) }

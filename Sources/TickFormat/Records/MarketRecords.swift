@@ -81,6 +81,10 @@ public struct TradeMsg: DBNRecord, Equatable {
         self.tsInDelta = tsInDelta
         self.sequence = sequence
     }
+
+    /// Bytes 16–47 (price … sequence) are laid out exactly as a `BookEvent` (checked by the
+    /// tests), so a trade can be written in place from one.
+    public static let eventOffset = 16
 }
 
 /// One book level: best-first index i in MBP-1/MBP-10 (32 bytes). An empty side has

@@ -609,19 +609,20 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let inst = instruments.pointer(slot)
         let id = UInt32(bitPattern: inst.pointee.securityID)
         let flags = inst.pointee.badBookFlag
-        if schemas.contains(.trades) {
-            stage(TradeMsg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, price: price, size: size,
-                           side: side, flags: flags, depth: 0, tsRecv: currentTsRecv, tsInDelta: currentDelta,
-                           sequence: currentSeq), slot: slot)
-        }
-        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
+        // One event for every stream: the trade record and the MBP records are written in place.
         let event = BookEvent(price: price, size: size, action: .trade, side: side, flags: flags, depth: 0,
                               tsRecv: currentTsRecv, tsInDelta: currentDelta, sequence: currentSeq)
+        if schemas.contains(.trades) {
+            stager.stageTrade(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event, slot: slot)
+            eventOpen = true
+        }
+        guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
         let book = inst.pointer(to: \.book)!
         if schemas.contains(.mbp10) { stageMbp10(book, instrumentID: id, tsEvent: transactTime, event: event, slot: slot) }
         if schemas.contains(.mbp1) {
-            stage(Mbp1Msg(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                          level: LevelBook.pair(book, 0)), slot: slot)
+            stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
+                             level: LevelBook.pair(book, 0), slot: slot)
+            eventOpen = true
         }
     }
 
@@ -674,6 +675,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
+    /// Keeps the statistic's value (in line: a volume entry comes with most trades) and, when the
+    /// statistics schema is built, stages its record (out of line).
+    @inline(__always)
     func applyStatistic(_ stats: inout CMEStatistics, securityID: Int32, slot: Int, type: StatType, price: Int64,
                         quantity: Int64, tsRef: UInt64, flags: UInt8, updateAction: UInt8, transactTime: UInt64, emit: Bool) {
         let delete = updateAction == MDUpdateAction.delete.rawValue
@@ -683,6 +687,12 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             stats[type.rawValue] = .init(price: price, quantity: quantity)
         }
         guard emit, schemas.contains(.statistics) else { return }
+        emitStatistic(securityID: securityID, slot: slot, type: type, price: price, quantity: quantity, tsRef: tsRef,
+                      flags: flags, delete: delete, transactTime: transactTime)
+    }
+
+    func emitStatistic(securityID: Int32, slot: Int, type: StatType, price: Int64, quantity: Int64, tsRef: UInt64,
+                       flags: UInt8, delete: Bool, transactTime: UInt64) {
         stage(StatMsg(publisherID: publisherID, instrumentID: UInt32(bitPattern: securityID), tsEvent: transactTime,
                       tsRecv: currentTsRecv, tsRef: tsRef, price: price, quantity: quantity, sequence: currentSeq,
                       tsInDelta: currentDelta, statType: type, channelID: 0,
