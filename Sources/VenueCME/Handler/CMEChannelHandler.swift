@@ -286,7 +286,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         // another schema is not malformed, only unknown.
         if clean && m.template == .book {
             processBookEntries(m)
-            if m.matchEventIndicator.contains(.endOfEvent) { endEvent() }
+            if m.validatedMatchEventIndicator.contains(.endOfEvent) { endEvent() }
             return
         }
         processOtherMessage(m, clean: clean)
@@ -300,7 +300,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             if m.template == nil { stats.unknownTemplates += 1 } else { stats.malformedMessages += 1 }
             return
         }
-        var endOfEvent = m.matchEventIndicator.contains(.endOfEvent)
+        var endOfEvent = m.matchEventIndicator.contains(.endOfEvent)  // checked: a heartbeat may have no root
         switch template {
         case .book: processBook(m)
         case .tradeSummary: processTrades(m)
@@ -373,7 +373,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @inline(__always)
     func processBookEntries(_ m: MDP3MessageView) {
         let group = m.firstGroup
-        let transactTime = m.transactTime
+        let transactTime = m.validatedTransactTime
         if group.entryBlockLength >= Self.book46FieldsEnd {
             // Entries long enough for every field read (the usual case): viewed with that constant
             // length, so each field's presence check folds away.
@@ -398,9 +398,12 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
+    /// (Trade summaries and volumes come together in most trade events: both inlined into the
+    /// message dispatch.)
+    @inline(__always)
     func processTrades(_ m: MDP3MessageView) {
         let group = m.firstGroup
-        let transactTime = m.transactTime
+        let transactTime = m.validatedTransactTime
         for i in 0..<group.count {
             let entry = group[i]
             guard let slot = slot(for: entry.i32(12)) else { continue }
@@ -411,6 +414,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
+    @inline(__always)
     func processVolume(_ m: MDP3MessageView) {
         let group = m.firstGroup
         for i in 0..<group.count {

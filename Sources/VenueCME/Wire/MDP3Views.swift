@@ -68,6 +68,15 @@ public struct MDP3MessageView {
     /// `TransactTime` and `MatchEventIndicator` of templates 37, 46, 47, 48, 49, 51 (and 4).
     @inlinable public var transactTime: UInt64 { root.u64(0, null: 0) }
     @inlinable public var matchEventIndicator: MatchEventIndicator { MatchEventIndicator(rawValue: root.u8(8, null: 0)) }
+
+    /// The same two fields of a message that passed validation (`MDP3PacketView.messageFits`: every
+    /// template that has them has a root block of at least 9 bytes), read with no presence check.
+    @inlinable public var validatedTransactTime: UInt64 {
+        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: MDP3.messageHeaderSize, as: UInt64.self))
+    }
+    @inlinable public var validatedMatchEventIndicator: MatchEventIndicator {
+        MatchEventIndicator(rawValue: base.load(fromByteOffset: MDP3.messageHeaderSize + 8, as: UInt8.self))
+    }
 }
 
 /// A datagram of one MDP 3.0 feed.
