@@ -220,6 +220,28 @@ import Testing
         #expect(h.arbiter.lines[1].onlyThisLine == 10 - 1)  // multiples of 10 except 70
     }
 
+    /// Exact over several turns of the attribution window, where runs both lines delivered are
+    /// cleared a word (8 numbers) at a time and the rest one by one.
+    @Test func onlyThisLineIsExactOverManyWindows() {
+        var arbiter = SequenceArbiter(lineCount: 2, configuration: .init(startupGraceNs: 0))
+        var expected = [0, 0]
+        let payload: [UInt8] = [0]
+        payload.withUnsafeBytes { raw in
+            for s: UInt64 in 1...300_000 {
+                // Sparse single losses, and bursts where A loses every third number.
+                let lostOnA = s % 1_009 == 0 || ((s / 5_000) % 7 == 3 && s % 3 == 0)
+                let lostOnB = !lostOnA && (s % 997 == 0 || s % 65_536 < 12)
+                if lostOnA { expected[1] += 1 }
+                if lostOnB { expected[0] += 1 }
+                if !lostOnA { arbiter.receive(raw, line: 0, sequence: s, count: 1, tsRecv: s * 10) { _ in } }
+                if !lostOnB { arbiter.receive(raw, line: 1, sequence: s, count: 1, tsRecv: s * 10 + 1) { _ in } }
+            }
+            arbiter.finish(tsRecv: 3_000_010) { _ in }
+        }
+        #expect(arbiter.gaps == 0)
+        #expect(arbiter.lines.map(\.onlyThisLine) == expected)
+    }
+
     @Test func startUpHoldsThePacketsAndBeginsAtTheLowestNumber() {
         var h = Harness(lines: 2, .init(startupGraceNs: 100))
         h.data(0, 2, at: 0)   // seq 1 lost on A
