@@ -79,7 +79,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     let instruments = SlotArray<CMEInstrument>()
     /// Cold per-instrument data, parallel to `instruments`.
     var definitions: [InstrumentDefMsg] = []
-    @exclusivity(unchecked) var statistics: [CMEStatistics] = []
+    /// The last value of each statistic, per slot; updated in place (a volume entry comes with most
+    /// trades, and an array element here would cost a copy-on-write check per update).
+    let statistics = SlotArray<CMEStatistics>()
     @exclusivity(unchecked) public internal(set) var stats = CMEChannelStats()
     /// Arbitration of the incremental feed (lines A and B).
     @exclusivity(unchecked) public private(set) var incremental: SequenceArbiter
