@@ -171,11 +171,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// `receiveChecked`), so the duplicate path above keeps a light frame.
     @inline(never)
     func receiveIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, line: Int, tsRecv: UInt64) {
-        // Steady state: the next packet, every message well formed. Delivered at once, as the
-        // arbiter would deliver it, without its event machinery or a second validation walk.
-        if MDP3PacketView.isClean(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
+        // Steady state: the next packet, well framed. Delivered at once, as the arbiter would
+        // deliver it, without its event machinery; each message is checked as it is processed.
+        if MDP3PacketView.isFramed(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
             if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
-            processIncremental(payload, sequence: sequence, tsRecv: tsRecv, clean: true)
+            processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
             return
         }
         receiveChecked(payload, feed: .incremental, line: line, tsRecv: tsRecv)
@@ -185,23 +185,16 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// definition).
     @inline(never)
     func receiveChecked(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
-        let summary: MDP3PacketView.Summary
-        switch MDP3PacketView.validate(payload) {
-        case .failure(let why):
+        if case .failure(let why) = MDP3PacketView.validate(payload) {
             stats.malformedDatagrams[feed, default: [0, 0]][min(line, 1)] += 1
             stats.malformedReasons[why.rawValue, default: 0] += 1
             return
-        case .success(let s):
-            summary = s
         }
         let packet = MDP3PacketView(unchecked: payload)
         switch feed {
         case .incremental:
-            // Its messages need no second bounds walk when validation found them all well formed
-            // (packets released from the hold queue with it were validated, but not summarized).
-            let clean = summary.malformedMessages == 0 ? payload.baseAddress : nil
             incremental.receive(payload, line: line, sequence: UInt64(packet.msgSeqNum), count: 1, tsRecv: tsRecv) {
-                self.handle($0, clean: clean)
+                self.handle($0)
             }
         case .snapshot:
             if isRecovering { processSnapshotPacket(packet, tsRecv: tsRecv) }
@@ -222,11 +215,10 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         eventOpen = false
     }
 
-    /// `clean`: the start of a datagram whose messages are all known to be well formed.
-    func handle(_ event: SequenceArbiter.Event, clean: UnsafeRawPointer? = nil) {
+    func handle(_ event: SequenceArbiter.Event) {
         switch event {
         case .deliver(let payload, let sequence, _, _, let tsRecv, _):
-            deliver(payload, sequence: sequence, tsRecv: tsRecv, clean: clean != nil && payload.baseAddress == clean)
+            deliver(payload, sequence: sequence, tsRecv: tsRecv)
         case .gap(let from, let to, let tsRecv):
             if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
             eventOpen = false
@@ -238,11 +230,10 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     // MARK: - Incremental feed
 
     /// The next incremental packet in sequence, from the arbiter's event (the in-order fast path
-    /// of `receiveIncremental` does the same in line). `clean`: every message is known to be well
-    /// formed (no per-message check).
-    func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64, clean: Bool) {
+    /// of `receiveIncremental` does the same in line).
+    func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
         if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
-        processIncremental(payload, sequence: sequence, tsRecv: tsRecv, clean: clean)
+        processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
     }
 
     /// The first packet processed: a feed that does not start at 1 is joined late (recovery).
@@ -252,7 +243,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     @inline(__always)
-    func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64, clean: Bool) {
+    /// A framed packet (`MDP3PacketView.isFramed`): its messages are checked one by one.
+    func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
         let packet = MDP3PacketView(unchecked: payload)
         currentSeq = UInt32(truncatingIfNeeded: sequence)
         currentTsRecv = tsRecv
@@ -265,7 +257,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let base = payload.baseAddress!
         while offset < payload.count {
             let message = MDP3MessageView(base: base + offset)
-            processMessage(message, clean: clean)
+            processMessage(message)
             offset &+= message.size
         }
         currentPayload = nil
@@ -282,23 +274,22 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     @inline(__always)
-    func processMessage(_ m: MDP3MessageView, clean: Bool) {
-        // Book46 in a clean packet (its bounds were checked): most messages, one branch. The schema
-        // is checked here too: a packet is "clean" when no message is malformed, and a message of
-        // another schema is not malformed, only unknown.
-        if clean && m.template == .book {
+    func processMessage(_ m: MDP3MessageView) {
+        // Book46, most messages: checked against its MsgSize with the template's constant shape and
+        // applied in line. A message of another schema is not Book46 (nor malformed: unknown).
+        if m.template == .book && MDP3PacketView.messageFits(m, .book) {
             processBookEntries(m)
             if m.validatedMatchEventIndicator.contains(.endOfEvent) { endEvent() }
             return
         }
-        processOtherMessage(m, clean: clean)
+        processOtherMessage(m)
     }
 
-    /// Every message but a clean Book46: out of line, so the steady-state loop stays small enough
-    /// for the optimizer to inline the Book46 entries into it.
+    /// Every other message (and a Book46 that does not fit): out of line, so the steady-state loop
+    /// stays small enough for the optimizer to inline the Book46 entries into it.
     @inline(never)
-    func processOtherMessage(_ m: MDP3MessageView, clean: Bool) {
-        guard let template = clean ? m.template : MDP3PacketView.isUsable(m) else {
+    func processOtherMessage(_ m: MDP3MessageView) {
+        guard let template = MDP3PacketView.isUsable(m) else {
             if m.template == nil { stats.unknownTemplates += 1 } else { stats.malformedMessages += 1 }
             return
         }

@@ -8,7 +8,8 @@
 ///
 /// `MDP3PacketView.validate` walks a whole datagram once and checks every message and group
 /// against MsgSize and the datagram; after it succeeds, the views read fields without further
-/// bounds checks.
+/// bounds checks (of messages it found well formed). The handler's steady-state path splits the
+/// same checks: `isFramed` for the datagram, `messageFits` per message as it is processed.
 
 /// One repeating group: its dimension header read from the wire, entries of `entryBlockLength`.
 public struct SBEGroup {
@@ -145,24 +146,19 @@ public struct MDP3PacketView {
         return .success(summary)
     }
 
-    /// Whether every message of the datagram is a known template whose blocks and groups fit its
-    /// MsgSize: the common case, checked in one tight walk, after which messages are read with no
-    /// further checks. False says only "not clean": `validate` tells why and what can be used.
-    @inlinable @inline(__always) public static func isClean(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Whether the datagram's MsgSize chain frames it: the packet header, then messages of at least
+    /// a header each, the last one ending at the datagram's end. Exactly when `validate` succeeds
+    /// (its other findings are per message), in one tight walk: the steady-state path then checks
+    /// each message as it processes it (`messageFits`), with its header fields already loaded.
+    @inlinable @inline(__always) public static func isFramed(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard bytes.count > MDP3.packetHeaderSize else { return false }
         let base = bytes.baseAddress!
         var offset = MDP3.packetHeaderSize
         while offset < bytes.count {
             guard offset &+ MDP3.messageHeaderSize <= bytes.count else { return false }
-            let message = MDP3MessageView(base: base + offset)
-            guard message.size >= MDP3.messageHeaderSize, offset &+ message.size <= bytes.count else { return false }
-            // Book46, most messages: its shape is a constant here, so the group walk unrolls.
-            if message.templateID == MDP3Template.book.rawValue && message.schemaID == MDP3.schemaID {
-                guard messageFits(message, .book) else { return false }
-            } else {
-                guard let template = message.template, messageFits(message, template) else { return false }
-            }
-            offset &+= message.size
+            let size = Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+            guard size >= MDP3.messageHeaderSize, offset &+ size <= bytes.count else { return false }
+            offset &+= size
         }
         return true
     }
