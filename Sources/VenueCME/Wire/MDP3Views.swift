@@ -184,8 +184,10 @@ public struct MDP3PacketView {
         return true
     }
 
-    /// Whether `message` passed validation (skip it otherwise): cheap, for use while processing.
-    @inlinable public static func isUsable(_ message: MDP3MessageView) -> MDP3Template? {
+    /// The template of `message` when it is known and fits its MsgSize (skip it otherwise): checked
+    /// as each message is processed.
+    @inlinable @inline(__always)
+    public static func isUsable(_ message: MDP3MessageView) -> MDP3Template? {
         guard let template = message.template, messageFits(message, template) else { return nil }
         return template
     }
