@@ -523,7 +523,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             var recordPrice = price
             var recordSize = level.size
             var consistent = true
-            // Change first: most updates are changes, so this branch is predictable.
+            // Change, most updates, first: measured faster than one switch over all six actions.
             if update == MDUpdateAction.change.rawValue {
                 consistent = side.pointee.change(level, at: levelNumber)
             } else {
