@@ -242,6 +242,15 @@ import Testing
         #expect(arbiter.lines.map(\.onlyThisLine) == expected)
     }
 
+    @Test func latestTsRecvIsTheLatestOfAnyLineDuplicatesIncluded() {
+        var h = Harness()
+        #expect(h.arbiter.latestTsRecv == 0)
+        h.data(0, 1, at: 100)
+        h.data(1, 1, at: 250)  // a duplicate, later than anything delivered
+        h.data(0, 2, at: 200)
+        #expect(h.arbiter.latestTsRecv == 250)
+    }
+
     @Test func startUpHoldsThePacketsAndBeginsAtTheLowestNumber() {
         var h = Harness(lines: 2, .init(startupGraceNs: 100))
         h.data(0, 2, at: 0)   // seq 1 lost on A

@@ -94,6 +94,10 @@ public struct SequenceArbiter {
     /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
     @usableFromInline var seenMask: UInt8 = 0
+    /// The latest ts_recv of any line (0 before the first datagram).
+    public var latestTsRecv: UInt64 {
+        (0..<lineCount).reduce(0) { seenMask & (1 << UInt8($1)) != 0 ? max($0, lastSeen[$1]) : $0 }
+    }
     /// Held packets, sorted by first sequence number.
     @usableFromInline var held: [StoredPacket] = []
     private var holeOpenedAt: UInt64?

@@ -113,7 +113,10 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     var definitionLoop = LoopTracker()
     var definitionLoopSecurityIDs: Set<Int32> = []
     var definitionLoopComplete = false
+    /// The latest ts_recv of a datagram processed or checked; the other line's copies are timed
+    /// by the arbiter only (one store fewer per copy), so `latestTsRecv` combines both.
     @exclusivity(unchecked) var lastTsRecv: UInt64 = 0
+    var latestTsRecv: UInt64 { max(lastTsRecv, incremental.latestTsRecv) }
     /// Declared last: the handler is generic over its sink, and fields after a generic one have
     /// offsets that unspecialized code must look up in the class metadata at every access.
     @exclusivity(unchecked) public var sink: Sink
@@ -155,7 +158,6 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     /// One datagram of `feed` from `line` (0 = A, 1 = B), received at `tsRecv`.
     public func receive(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
-        lastTsRecv = max(lastTsRecv, tsRecv)
         // The other line's copy of a packet already processed: count it, skip validation.
         if feed == .incremental, payload.count >= MDP3.packetHeaderSize {
             let sequence = UInt64(MDP3PacketView(unchecked: payload).msgSeqNum)
@@ -174,6 +176,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         // Steady state: the next packet, well framed. Delivered at once, as the arbiter would
         // deliver it, without its event machinery; each message is checked as it is processed.
         if MDP3PacketView.isFramed(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
+            lastTsRecv = max(lastTsRecv, tsRecv)
             if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
             processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
             return
@@ -185,6 +188,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// definition).
     @inline(never)
     func receiveChecked(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
+        lastTsRecv = max(lastTsRecv, tsRecv)
         if case .failure(let why) = MDP3PacketView.validate(payload) {
             stats.malformedDatagrams[feed, default: [0, 0]][min(line, 1)] += 1
             stats.malformedReasons[why.rawValue, default: 0] += 1
@@ -210,7 +214,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     /// The end of a capture: open holes are declared lost, staged records are released.
     public func finish() {
-        incremental.finish(tsRecv: lastTsRecv) { self.handle($0) }
+        incremental.finish(tsRecv: latestTsRecv) { self.handle($0) }
         if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
         eventOpen = false
     }

@@ -336,7 +336,7 @@ extension CMEChannelHandler {
     public func publishSnapshots(tsRecv: UInt64) {
         let wasOpen = eventOpen
         let saved = currentTsRecv
-        currentTsRecv = max(tsRecv, lastTsRecv)
+        currentTsRecv = max(tsRecv, latestTsRecv)
         stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot begin reason=subscriber"), slot: 0)
         for slot in instruments.indices where active[slot] {
             // The definitions first: a late subscriber missed them, and its symbol filter needs them.
