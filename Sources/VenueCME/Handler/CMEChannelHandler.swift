@@ -87,11 +87,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) public private(set) var incremental: SequenceArbiter
     @exclusivity(unchecked) public internal(set) var isRecovering = false
 
-    /// SecurityID → slot; also knows which instruments are active, for the hot lookup.
+    /// SecurityID → slot, and which instruments are active (defined, not deleted).
     @exclusivity(unchecked) var table = InstrumentTable()
-    /// Whether each slot's instrument is defined (not deleted), for walks over the instruments;
-    /// changed only through `setActive`, which keeps `table` in step.
-    @exclusivity(unchecked) var active: [Bool] = []
     let stager = EventStager()
     /// Staged records belong to an event whose EndOfEvent has not arrived yet.
     @exclusivity(unchecked) var eventOpen = false
@@ -128,12 +125,12 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     var schemas: SchemaSelection { configuration.schemas }
-
-    func setActive(_ slot: Int, _ value: Bool) {
-        active[slot] = value
-        table.setActive(instruments[slot].securityID, value)
-    }
     var publisherID: UInt16 { CMEMapping.publisherID }
+
+    /// Whether the instrument in `slot` is defined (not deleted), for walks over the instruments.
+    func isActive(_ slot: Int) -> Bool { table.activeSlot(of: instruments[slot].securityID) == slot }
+
+    func setActive(_ slot: Int, _ value: Bool) { table.setActive(instruments[slot].securityID, value) }
 
     // MARK: - Queries (API)
 
@@ -143,10 +140,10 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     }
 
     public func instrument(symbol: String) -> CMEInstrument? {
-        instruments.indices.first { active[$0] && instruments[$0].symbol == symbol }.map { instruments[$0] }
+        instruments.indices.first { isActive($0) && instruments[$0].symbol == symbol }.map { instruments[$0] }
     }
 
-    public var activeInstruments: [CMEInstrument] { instruments.indices.filter { active[$0] }.map { instruments[$0] } }
+    public var activeInstruments: [CMEInstrument] { instruments.indices.filter { isActive($0) }.map { instruments[$0] } }
 
     /// The DBN definition of an instrument.
     public func definition(securityID: Int32) -> InstrumentDefMsg? {
@@ -466,7 +463,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let securityID = r.i32(20)
         let group = r.string(8, 6), asset = r.string(14, 6)
         let (action, trading, quoting) = CMEMapping.statusAction(r.u8(27))
-        for slot in instruments.indices where active[slot] {
+        for slot in instruments.indices where isActive(slot) {
             let inst = instruments[slot]
             let applies = securityID != MDP3.nullInt32 ? inst.securityID == securityID
                 : (!group.isEmpty ? inst.securityGroup == group : inst.asset == asset)
@@ -489,7 +486,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         guard (0..<group.count).contains(where: { group[$0].i16(0) == configuration.channelID }) else { return }
         stats.channelResets += 1
         notice(tsRecv: currentTsRecv, "reset feed=incremental reason=channel_reset channel=\(configuration.channelID)")
-        for slot in instruments.indices where active[slot] {
+        for slot in instruments.indices where isActive(slot) {
             instruments[slot].clearBooks()
             statistics[slot].removeAll()
             instruments[slot].lastRptSeq = 0

@@ -64,7 +64,6 @@ extension CMEChannelHandler {
             instruments.append(instrument)
             definitions.append(record)
             statistics.append(CMEStatistics())
-            active.append(true)
             table.insert(securityID, slot: slot)
         }
         if schemas.contains(.definition) { stager.stage(record, slot: slot) }
@@ -113,7 +112,7 @@ extension CMEChannelHandler {
         seenInSnapshotCycle.removeAll()
         let saved = currentTsRecv
         currentTsRecv = tsRecv
-        for slot in instruments.indices where active[slot] {
+        for slot in instruments.indices where isActive(slot) {
             if lateJoin {
                 instruments[slot].baselineKnown = false
                 markStale(slot, reason: "late_join")
@@ -122,13 +121,13 @@ extension CMEChannelHandler {
             }
         }
         currentTsRecv = saved
-        if instruments.indices.allSatisfy({ !active[$0] }) { return }
+        if instruments.indices.allSatisfy({ !isActive($0) }) { return }
         notice(tsRecv: tsRecv, "recovery feed=snapshot reason=\(lateJoin ? "late_join" : "gap") from=\(fromSequence)")
     }
 
     func checkRecoveryComplete(tsRecv: UInt64) {
         guard isRecovering else { return }
-        for slot in instruments.indices where active[slot] && (instruments[slot].isStale || instruments[slot].isUnverified) {
+        for slot in instruments.indices where isActive(slot) && (instruments[slot].isStale || instruments[slot].isUnverified) {
             return
         }
         stats.recoveries += 1
@@ -312,7 +311,7 @@ extension CMEChannelHandler {
     /// §9.3 step 6: after a complete loop, an instrument that needed a refresh and was not in it
     /// has an empty book; its next RptSeq becomes the new baseline.
     func applyAbsentFromLoop(tsRecv: UInt64) {
-        for slot in instruments.indices where active[slot] && !seenInSnapshotCycle.contains(slot)
+        for slot in instruments.indices where isActive(slot) && !seenInSnapshotCycle.contains(slot)
             && (instruments[slot].isStale || instruments[slot].isUnverified)
         {
             let wasStale = instruments[slot].isStale
@@ -338,7 +337,7 @@ extension CMEChannelHandler {
         let saved = currentTsRecv
         currentTsRecv = max(tsRecv, latestTsRecv)
         stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot begin reason=subscriber"), slot: 0)
-        for slot in instruments.indices where active[slot] {
+        for slot in instruments.indices where isActive(slot) {
             // The definitions first: a late subscriber missed them, and its symbol filter needs them.
             if schemas.contains(.definition) {
                 var definition = definitions[slot]

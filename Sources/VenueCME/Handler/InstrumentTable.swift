@@ -1,6 +1,6 @@
 /// SecurityID → dense slot index, by open addressing: the per-entry lookup on the hot path is a
 /// multiply, a mask, one 8-byte load and usually one compare (no Dictionary hashing, no
-/// allocation).
+/// allocation). It is also the one record of which instruments are active (defined, not deleted).
 ///
 /// | bucket bits | 0–31 | 32–63 |
 /// |---|---|---|
@@ -9,19 +9,17 @@
 /// A deleted instrument keeps its bucket so that a later re-definition reuses its slot; the
 /// active bit lives in the bucket so the hot lookup needs no second array.
 public struct InstrumentTable: Sendable {
-    @usableFromInline struct Bucket: Sendable {
-        @usableFromInline var key: Int32
-        @usableFromInline var slot: Int32
-        @inlinable init(key: Int32, slot: Int32) {
-            self.key = key
-            self.slot = slot
-        }
+    private struct Bucket: Sendable {
+        var key: Int32
+        var slot: Int32
+        /// The slot, active or deleted.
+        var anySlot: Int32 { slot >= 0 ? slot : ~slot }
     }
 
-    @usableFromInline var buckets: [Bucket]
-    @usableFromInline var mask: Int
+    private var buckets: [Bucket]
+    private var mask: Int
     public private(set) var count = 0
-    @usableFromInline static var empty: Int32 { .min }
+    private static let empty = Int32.min
 
     public init(capacity: Int = 64) {
         var size = 16
@@ -30,32 +28,29 @@ public struct InstrumentTable: Sendable {
         mask = size - 1
     }
 
-    @inlinable @inline(__always) func home(_ key: Int32) -> Int {
-        Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
-    }
-
-    /// The bucket of `key`, if known.
-    @inlinable @inline(__always) func bucket(of key: Int32) -> Bucket? {
-        // The sentinel marks empty buckets; as a key from the wire it would "match" one (fuzzer find).
-        if key == Self.empty { return nil }
-        var i = home(key)
+    /// The bucket holding `key`, or the empty one where it would go (with its index). `key` must
+    /// not be the sentinel: as a key from the wire it would "match" an empty bucket (fuzzer find).
+    @inline(__always) private func find(_ key: Int32) -> (index: Int, bucket: Bucket) {
+        var i = Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
         while true {
             let b = buckets[i]
-            if b.key == key { return b }
-            if b.key == Self.empty { return nil }
+            if b.key == key || b.key == Self.empty { return (i, b) }
             i = (i &+ 1) & mask
         }
     }
 
     /// The slot of `key` while its instrument is active (the hot lookup).
-    @inlinable @inline(__always) public func activeSlot(of key: Int32) -> Int? {
-        guard let b = bucket(of: key), b.slot >= 0 else { return nil }
-        return Int(b.slot)
+    @inline(__always) public func activeSlot(of key: Int32) -> Int? {
+        guard key != Self.empty else { return nil }
+        let b = find(key).bucket
+        return b.key == key && b.slot >= 0 ? Int(b.slot) : nil
     }
 
     /// The slot of `key`, active or deleted.
     public func slot(of key: Int32) -> Int? {
-        bucket(of: key).map { Int($0.slot >= 0 ? $0.slot : ~$0.slot) }
+        guard key != Self.empty else { return nil }
+        let b = find(key).bucket
+        return b.key == key ? Int(b.anySlot) : nil
     }
 
     /// Adds `key` with `slot` (or replaces its slot), active.
@@ -63,33 +58,23 @@ public struct InstrumentTable: Sendable {
         precondition(key != Self.empty, "SecurityID Int32.min is reserved")
         precondition(slot >= 0 && slot <= Int(Int32.max), "slot out of range")
         if (count + 1) * 2 > buckets.count { grow() }
-        var i = home(key)
-        while buckets[i].key != Self.empty && buckets[i].key != key { i = (i + 1) & mask }
-        if buckets[i].key == Self.empty { count += 1 }
+        let (i, b) = find(key)
+        if b.key == Self.empty { count += 1 }
         buckets[i] = Bucket(key: key, slot: Int32(slot))
     }
 
     /// Marks the instrument of a known `key` active (defined) or not (deleted); its slot stays.
     public mutating func setActive(_ key: Int32, _ active: Bool) {
         guard key != Self.empty else { return }
-        var i = home(key)
-        while buckets[i].key != key {
-            if buckets[i].key == Self.empty { return }
-            i = (i + 1) & mask
-        }
-        let slot = buckets[i].slot >= 0 ? buckets[i].slot : ~buckets[i].slot
-        buckets[i].slot = active ? slot : ~slot
+        let (i, b) = find(key)
+        guard b.key == key else { return }
+        buckets[i].slot = active ? b.anySlot : ~b.anySlot
     }
 
     private mutating func grow() {
         let old = buckets.filter { $0.key != Self.empty }
-        let size = buckets.count * 2
-        buckets = Array(repeating: Bucket(key: Self.empty, slot: -1), count: size)
-        mask = size - 1
-        count = 0
-        for b in old {
-            insert(b.key, slot: Int(b.slot >= 0 ? b.slot : ~b.slot))
-            if b.slot < 0 { setActive(b.key, false) }
-        }
+        buckets = Array(repeating: Bucket(key: Self.empty, slot: -1), count: buckets.count * 2)
+        mask = buckets.count - 1
+        for b in old { buckets[find(b.key).index] = b }  // as they were, deleted ones included
     }
 }

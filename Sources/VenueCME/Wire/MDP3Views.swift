@@ -6,10 +6,11 @@
 /// | SendingTime u64 | 8 | | blockLength, templateId, schemaId, version (u16 each) | 8 |
 /// | messages | … | | root block, then each group: dimension header + entries | … |
 ///
-/// `MDP3PacketView.validate` walks a whole datagram once and checks every message and group
-/// against MsgSize and the datagram; after it succeeds, the views read fields without further
-/// bounds checks (of messages it found well formed). The handler's steady-state path splits the
-/// same checks: `isFramed` for the datagram, `messageFits` per message as it is processed.
+/// `MDP3PacketView.validate` checks a whole datagram: its framing, then every message and group
+/// against MsgSize; after it succeeds, the views read fields without further
+/// bounds checks (of messages it found well formed). The handler's steady-state path applies the
+/// same checks in two parts: `isFramed` for the datagram, `messageFits` per message as it is
+/// processed.
 
 /// One repeating group: its dimension header read from the wire, entries of `entryBlockLength`.
 public struct SBEGroup {
@@ -124,43 +125,40 @@ public struct MDP3PacketView {
     /// counted and will be skipped; a MsgSize that breaks the framing makes the datagram invalid,
     /// so it does not take part in arbitration and the other line's copy is used.
     public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<Summary, Malformed> {
-        guard bytes.count >= MDP3.packetHeaderSize else { return .failure(.shortPacket) }
-        guard bytes.count > MDP3.packetHeaderSize else { return .failure(.emptyPacket) }
+        if let why = framingFailure(bytes) { return .failure(why) }
         var summary = Summary()
-        var offset = MDP3.packetHeaderSize
-        let base = bytes.baseAddress!
-        while offset < bytes.count {
-            guard offset + MDP3.messageHeaderSize <= bytes.count else { return .failure(.messageHeaderOverrun) }
-            let message = MDP3MessageView(base: base + offset)
-            guard message.size >= MDP3.messageHeaderSize, offset + message.size <= bytes.count else {
-                return .failure(.badMsgSize)
-            }
+        MDP3PacketView(unchecked: bytes).forEachMessage { message in
             summary.messages += 1
             if let template = message.template {
                 if !messageFits(message, template) { summary.malformedMessages += 1 }
             } else {
                 summary.unknownTemplates += 1
             }
-            offset += message.size
         }
         return .success(summary)
     }
 
-    /// Whether the datagram's MsgSize chain frames it: the packet header, then messages of at least
-    /// a header each, the last one ending at the datagram's end. Exactly when `validate` succeeds
-    /// (its other findings are per message), in one tight walk: the steady-state path then checks
-    /// each message as it processes it (`messageFits`), with its header fields already loaded.
-    @inlinable @inline(__always) public static func isFramed(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count > MDP3.packetHeaderSize else { return false }
+    /// Why the datagram's MsgSize chain does not frame it (nil when it does): the packet header,
+    /// then messages of at least a header each, the last one ending at the datagram's end. The
+    /// datagram-level half of `validate`, in one tight walk; the steady-state path (`isFramed`)
+    /// then checks each message as it processes it (`messageFits`), its header already loaded.
+    @inlinable @inline(__always) public static func framingFailure(_ bytes: UnsafeRawBufferPointer) -> Malformed? {
+        guard bytes.count >= MDP3.packetHeaderSize else { return .shortPacket }
+        guard bytes.count > MDP3.packetHeaderSize else { return .emptyPacket }
         let base = bytes.baseAddress!
         var offset = MDP3.packetHeaderSize
         while offset < bytes.count {
-            guard offset &+ MDP3.messageHeaderSize <= bytes.count else { return false }
+            guard offset &+ MDP3.messageHeaderSize <= bytes.count else { return .messageHeaderOverrun }
             let size = Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
-            guard size >= MDP3.messageHeaderSize, offset &+ size <= bytes.count else { return false }
+            guard size >= MDP3.messageHeaderSize, offset &+ size <= bytes.count else { return .badMsgSize }
             offset &+= size
         }
-        return true
+        return nil
+    }
+
+    /// Whether `validate` would accept the datagram.
+    @inlinable @inline(__always) public static func isFramed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        framingFailure(bytes) == nil
     }
 
     /// Whether the root block (at least as long as the fields the handler needs) and every group
