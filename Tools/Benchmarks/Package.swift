@@ -26,7 +26,7 @@ let package = Package(
                            .product(name: "VenueICE", package: root.lastPathComponent),
                            .product(name: "VenueSHFE", package: root.lastPathComponent),
                            .product(name: "Histogram", package: "hdrhistogram-swift")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked", "-wmo"])]),
+            swiftSettings: [.unsafeFlags(["-wmo"])]),
     ],
     swiftLanguageModes: [.v6]
 )

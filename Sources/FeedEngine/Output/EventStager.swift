@@ -97,10 +97,11 @@ public final class EventStager {
 
     @inlinable
     func reserve(_ size: Int) -> Int {
-        if used + size > capacity { grow(to: used + size) }
+        // Wrapping arithmetic: the arena is far below Int.max, and this runs once per record.
+        if used &+ size > capacity { grow(to: used &+ size) }
         let offset = used
-        used += size
-        records += 1
+        used &+= size
+        records &+= 1
         return offset
     }
 
@@ -129,7 +130,7 @@ public final class EventStager {
         if key >= keys { growKeys(to: key + 1) }
         if lastRecord[key] < 0 {
             touched[touchedCount] = key
-            touchedCount += 1
+            touchedCount &+= 1
         }
         lastRecord[key] = offset
     }

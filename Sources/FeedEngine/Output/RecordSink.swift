@@ -1,7 +1,10 @@
 public import TickFormat
 
 /// Where normalized records go: a DBN file, a text printer, a ring, a test's collector. Handlers
-/// are generic over their sink, so the call is direct (no existential) and specialized.
+/// are generic over their sink, so the call is direct (no existential). A handler lives in another
+/// module than the code that picks its sink, so it is specialized for that sink only in a build with
+/// cross-module optimization (`-Xswiftc -cross-module-optimization`, as `Tools/cfeed` and
+/// `Tools/bench` build); otherwise each record reaches the sink through a witness call.
 public protocol RecordSink {
     /// One complete DBN record, valid only during the call.
     mutating func receive(_ record: RecordView)

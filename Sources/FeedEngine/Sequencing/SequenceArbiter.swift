@@ -302,7 +302,7 @@ public struct SequenceArbiter {
 
     @inlinable @inline(__always) mutating func see(_ line: Int, _ tsRecv: UInt64) {
         lastSeen[line] = tsRecv
-        seenMask |= 1 << UInt8(line)
+        seenMask |= 1 &<< UInt8(truncatingIfNeeded: line)  // line < 8: a plain shift
     }
 
     /// (Always inlined: with the usual constant `count` of 1 the attribution loop folds away.)
@@ -382,13 +382,16 @@ public struct SequenceArbiter {
         let window = UInt64(Self.window)
         // Attribute in batches of 1/16 of the window: one call per 4,096 numbers, not one per packet.
         if to >= attributedUpTo &+ window { flushAttribution(upTo: to &- window &+ 1 &+ window / 16) }
-        let bit = UInt8(1) << UInt8(truncatingIfNeeded: line)
+        let bit = UInt8(1) &<< UInt8(truncatingIfNeeded: line)
         let mask = window &- 1
-        var n = max(from, attributedUpTo)
         let slots = deliveredBy.lines
-        while n <= to {
-            slots[Int(truncatingIfNeeded: n & mask)] |= bit
+        // The first number, then the rest: written so that a single number (count 1, a constant at
+        // most call sites) compiles to one store, with no loop.
+        var n = max(from, attributedUpTo)
+        slots[Int(truncatingIfNeeded: n & mask)] |= bit
+        while n < to {
             n &+= 1
+            slots[Int(truncatingIfNeeded: n & mask)] |= bit
         }
     }
 

@@ -84,7 +84,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     let statistics = SlotArray<CMEStatistics>()
     @exclusivity(unchecked) public internal(set) var stats = CMEChannelStats()
     /// Arbitration of the incremental feed (lines A and B).
-    @exclusivity(unchecked) public private(set) var incremental: SequenceArbiter
+    public var incremental: SequenceArbiter { arbiter }
+    @exclusivity(unchecked) @usableFromInline var arbiter: SequenceArbiter
     @exclusivity(unchecked) public internal(set) var isRecovering = false
 
     /// SecurityID → slot, and which instruments are active (defined, not deleted).
@@ -113,7 +114,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// The latest ts_recv of a datagram processed or checked; the other line's copies are timed
     /// by the arbiter only (one store fewer per copy), so `latestTsRecv` combines both.
     @exclusivity(unchecked) var lastTsRecv: UInt64 = 0
-    var latestTsRecv: UInt64 { max(lastTsRecv, incremental.latestTsRecv) }
+    var latestTsRecv: UInt64 { max(lastTsRecv, arbiter.latestTsRecv) }
     /// Declared last: the handler is generic over its sink, and fields after a generic one have
     /// offsets that unspecialized code must look up in the class metadata at every access.
     @exclusivity(unchecked) public var sink: Sink
@@ -121,7 +122,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     public init(configuration: CMEChannelConfiguration = .init(), sink: Sink) {
         self.configuration = configuration
         self.sink = sink
-        incremental = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
+        arbiter = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
     }
 
     var schemas: SchemaSelection { configuration.schemas }
@@ -154,36 +155,37 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     // MARK: - Input
 
     /// One datagram of `feed` from `line` (0 = A, 1 = B), received at `tsRecv`.
+    ///
+    /// Inlinable, so that a caller in another module can take the other line's copies (half of all
+    /// datagrams) in line, without a call.
+    @inlinable @inline(__always)
     public func receive(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
         // The other line's copy of a packet already processed: count it, skip validation.
         if feed == .incremental, payload.count >= MDP3.packetHeaderSize {
             let sequence = UInt64(MDP3PacketView(unchecked: payload).msgSeqNum)
-            if incremental.isOldDuplicate(sequence: sequence, count: 1) {
-                return incremental.countDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv)
+            if arbiter.isOldDuplicate(sequence: sequence, count: 1) {
+                return arbiter.countDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv)
             }
             return receiveIncremental(payload, sequence: sequence, line: line, tsRecv: tsRecv)
         }
         receiveChecked(payload, feed: feed, line: line, tsRecv: tsRecv)
     }
 
-    /// An incremental datagram that is not a copy already processed. Out of line (as is
-    /// `receiveChecked`), so the duplicate path above keeps a light frame.
-    @inline(never)
+    /// An incremental datagram that is not a copy already processed.
+    @usableFromInline @inline(never)
     func receiveIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, line: Int, tsRecv: UInt64) {
         // Steady state: the next packet, well framed. Delivered at once, as the arbiter would
-        // deliver it, without its event machinery; each message is checked as it is processed.
-        if MDP3PacketView.isFramed(payload), incremental.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) {
-            lastTsRecv = max(lastTsRecv, tsRecv)
-            if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
-            processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
-            return
+        // deliver it, without its event machinery (`processIncremental` checks each message).
+        guard MDP3PacketView.isFramed(payload), arbiter.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) else {
+            return receiveChecked(payload, feed: .incremental, line: line, tsRecv: tsRecv)
         }
-        receiveChecked(payload, feed: .incremental, line: line, tsRecv: tsRecv)
+        lastTsRecv = max(lastTsRecv, tsRecv)
+        processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
     }
 
     /// Every other datagram: validated in full, then arbitrated (incremental) or used (snapshot,
     /// definition).
-    @inline(never)
+    @usableFromInline @inline(never)
     func receiveChecked(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
         lastTsRecv = max(lastTsRecv, tsRecv)
         if case .failure(let why) = MDP3PacketView.validate(payload) {
@@ -194,7 +196,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let packet = MDP3PacketView(unchecked: payload)
         switch feed {
         case .incremental:
-            incremental.receive(payload, line: line, sequence: UInt64(packet.msgSeqNum), count: 1, tsRecv: tsRecv) {
+            arbiter.receive(payload, line: line, sequence: UInt64(packet.msgSeqNum), count: 1, tsRecv: tsRecv) {
                 self.handle($0)
             }
         case .snapshot:
@@ -206,12 +208,12 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     /// Time passes with no datagram (live): hold timeouts may expire.
     public func tick(now: UInt64) {
-        incremental.tick(now: now) { self.handle($0) }
+        arbiter.tick(now: now) { self.handle($0) }
     }
 
     /// The end of a capture: open holes are declared lost, staged records are released.
     public func finish() {
-        incremental.finish(tsRecv: latestTsRecv) { self.handle($0) }
+        arbiter.finish(tsRecv: latestTsRecv) { self.handle($0) }
         if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
         eventOpen = false
     }
@@ -230,10 +232,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     // MARK: - Incremental feed
 
-    /// The next incremental packet in sequence, from the arbiter's event (the in-order fast path
-    /// of `receiveIncremental` does the same in line).
+    /// The next incremental packet in sequence, from the arbiter's event.
     func deliver(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
-        if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
         processIncremental(payload, sequence: sequence, tsRecv: tsRecv)
     }
 
@@ -243,9 +243,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         if sequence != 1 { startRecovery(fromSequence: sequence, tsRecv: tsRecv, lateJoin: true) }
     }
 
-    @inline(__always)
-    /// A framed packet (`MDP3PacketView.isFramed`): its messages are checked one by one.
+    /// The next incremental packet in sequence, well framed (`MDP3PacketView.isFramed`): its
+    /// messages are checked one by one as they are processed.
+    @inline(never)
     func processIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
+        if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
         let packet = MDP3PacketView(unchecked: payload)
         currentSeq = UInt32(truncatingIfNeeded: sequence)
         currentTsRecv = tsRecv

@@ -75,13 +75,21 @@ struct PacketTape {
     }
 
     /// Calls `body` with each datagram, its line and ts_recv, in order.
+    @inline(__always)
     func forEach(_ body: (UnsafeRawBufferPointer, Int, UInt64) -> Void) {
+        // Through buffer pointers, so the measured loop adds no bounds checks of its own.
         flat.withUnsafeBytes { all in
-            var offset = 0
-            for i in 0..<lengths.count {
-                let n = Int(lengths[i])
-                body(UnsafeRawBufferPointer(rebasing: all[offset..<offset + n]), lines[i], stamps[i])
-                offset += n
+            lengths.withUnsafeBufferPointer { lengths in
+                lines.withUnsafeBufferPointer { lines in
+                    stamps.withUnsafeBufferPointer { stamps in
+                        var start = all.baseAddress!
+                        for i in 0..<lengths.count {
+                            let end = start + Int(lengths[i])
+                            body(UnsafeRawBufferPointer(start: start, count: end - start), lines[i], stamps[i])
+                            start = end
+                        }
+                    }
+                }
             }
         }
     }
