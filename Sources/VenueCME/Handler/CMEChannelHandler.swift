@@ -358,8 +358,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         return slot
     }
 
-    /// The end of the last Book46 entry field the handler reads (MDEntryType, offset 26).
+    /// The end of the last entry field the handler reads: Book46 (MDEntryType, offset 26),
+    /// TradeSummary48 (AggressorSide, offset 24), Volume37 (MDUpdateAction, offset 12).
     static var book46FieldsEnd: Int { 27 }
+    static var trade48FieldsEnd: Int { 25 }
+    static var volume37FieldsEnd: Int { 13 }
 
     /// A Book46 message that is not on the steady-state path (its entries are applied the same way).
     @inline(never)
@@ -370,9 +373,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     func processBookEntries(_ m: MDP3MessageView) {
         let group = m.firstGroup
         let transactTime = m.validatedTransactTime
+        // `SBEGroup.forEachEntry` written out: through its closure the optimizer no longer inlines
+        // the entry into the steady-state loop (measured: +6 % instructions).
         if group.entryBlockLength >= Self.book46FieldsEnd {
-            // Entries long enough for every field read (the usual case): viewed with that constant
-            // length, so each field's presence check folds away.
             for i in 0..<group.count {
                 processBookEntry(SBEBlock(base: group.entriesBase + i &* group.entryBlockLength, blockLength: Self.book46FieldsEnd),
                                  transactTime: transactTime)
@@ -398,27 +401,27 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// message dispatch.)
     @inline(__always)
     func processTrades(_ m: MDP3MessageView) {
-        let group = m.firstGroup
         let transactTime = m.validatedTransactTime
-        for i in 0..<group.count {
-            let entry = group[i]
-            guard let slot = slot(for: entry.i32(12)) else { continue }
+        m.firstGroup.forEachEntry(readingUpTo: Self.trade48FieldsEnd) { entry in
+            guard let slot = slot(for: entry.i32(12)) else { return }
+            let inst = instruments.pointer(slot)
             let rptSeq = entry.u32(16)
-            let firstTimeLive = rptSeq > instruments[slot].lastLiveRptSeq
-            _ = admit(slot, rptSeq)
+            let firstTimeLive = rptSeq > inst.pointee.lastLiveRptSeq
+            _ = admit(inst, slot, rptSeq)
             if firstTimeLive { emitTrade(slot: slot, entry, transactTime: transactTime) }
         }
     }
 
     @inline(__always)
     func processVolume(_ m: MDP3MessageView) {
-        let group = m.firstGroup
-        for i in 0..<group.count {
-            let entry = group[i]
-            guard let slot = slot(for: entry.i32(4)), admit(slot, entry.u32(8)) else { continue }
-            applyStatistic(&statistics[slot], securityID: instruments[slot].securityID, slot: slot, type: CMEMapping.electronicVolumeStat, price: undefPrice,
-                           quantity: quantity64(entry.i32(0)), tsRef: undefTimestamp, flags: 0,
-                           updateAction: entry.u8(12), transactTime: m.transactTime, emit: true)
+        let transactTime = m.validatedTransactTime
+        m.firstGroup.forEachEntry(readingUpTo: Self.volume37FieldsEnd) { entry in
+            guard let slot = slot(for: entry.i32(4)) else { return }
+            let inst = instruments.pointer(slot)
+            guard admit(inst, slot, entry.u32(8)) else { return }
+            applyStatistic(&statistics[slot], securityID: inst.pointee.securityID, slot: slot, type: CMEMapping.electronicVolumeStat,
+                           price: undefPrice, quantity: quantity64(entry.i32(0)), tsRef: undefTimestamp, flags: 0,
+                           updateAction: entry.u8(12), transactTime: transactTime, emit: true)
         }
     }
 

@@ -30,6 +30,18 @@ public struct SBEGroup {
     @inlinable public subscript(i: Int) -> SBEBlock {
         SBEBlock(base: entriesBase + i &* entryBlockLength, blockLength: entryBlockLength)
     }
+
+    /// Calls `body` with each entry. When the wire's entries are at least `fieldsEnd` long (the
+    /// usual case), each is viewed with that constant length, so every read of a field ending by
+    /// `fieldsEnd` needs no presence check; shorter entries are viewed as they are.
+    @inlinable @inline(__always)
+    public func forEachEntry(readingUpTo fieldsEnd: Int, _ body: (SBEBlock) -> Void) {
+        if entryBlockLength >= fieldsEnd {
+            for i in 0..<count { body(SBEBlock(base: entriesBase + i &* entryBlockLength, blockLength: fieldsEnd)) }
+        } else {
+            for i in 0..<count { body(self[i]) }
+        }
+    }
 }
 
 /// One message inside a packet.
