@@ -57,14 +57,20 @@ import TestSupport
         let server = Process()
         server.executableURL = URL(fileURLWithPath: TestPaths.cfeed)
         server.arguments = ["simulate", "shfe", "--seed", "31", "--duration", "40", "--loss-a", "0.05", "--loss-b", "0.05",
-                            "--out", dir.file("s.pcap"), "--truth", dir.file("t.json"), "--mdqp", "127.0.0.1:33181", "--mdqp-linger", "60"]
+                            "--out", dir.file("s.pcap"), "--truth", dir.file("t.json"), "--mdqp", "127.0.0.1:33181", "--mdqp-linger", "300"]
         let errors = Pipe()
         server.standardError = errors
         try server.run()
         defer { if server.isRunning { server.terminate() } }
-        // The capture is written before the server's linger starts.
+        // The capture (reference data, pcap, then truth) is written before the server's linger
+        // starts. On a loaded 2-core CI machine that took over 30 s once, so wait up to 5 minutes,
+        // unless the server exits first.
         var waited = 0
-        while !FileManager.default.fileExists(atPath: dir.file("t.json")) && waited < 600 { usleep(50_000); waited += 1 }
+        while !FileManager.default.fileExists(atPath: dir.file("t.json")) && server.isRunning && waited < 6_000 {
+            usleep(50_000)
+            waited += 1
+        }
+        try #require(FileManager.default.fileExists(atPath: dir.file("t.json")), "the simulator wrote no capture in \(waited / 20) s")
         let replay = try run(TestPaths.cfeed, ["replay", dir.file("s.pcap"), "--venue", "shfe", "--reference", dir.file("s.reference.json"),
                                                "--mdqp", "127.0.0.1:33181", "--format", "none", "--stats-json", dir.file("stats.json"), "--strict"])
         #expect(replay.status == 0, "\(replay.stderr)")
