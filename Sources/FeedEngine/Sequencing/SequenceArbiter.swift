@@ -91,6 +91,11 @@ public struct SequenceArbiter {
     @usableFromInline var frontier: InlineArray<8, UInt64>
     /// The highest frontier of any line.
     @usableFromInline var furthest: UInt64 = 0
+    /// `expected` while the steady state holds (nothing held, no hole waiting for recovery, no
+    /// line past `expected`), else `UInt64.max`: `acceptInOrder` decides with one compare. Every
+    /// public mutating method but the two steady-state ones ends by recomputing it
+    /// (`refreshInOrder`); those two keep it true themselves.
+    @usableFromInline var inOrderNext: UInt64 = .max
     /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
     @usableFromInline var seenMask: UInt8 = 0
@@ -123,6 +128,7 @@ public struct SequenceArbiter {
     /// A data packet covering `sequence..<sequence+count` (count ≥ 1) arrived on `line`.
     public mutating func receive(_ payload: UnsafeRawBufferPointer, line: Int, sequence: UInt64, count: Int,
                                  tsRecv: UInt64, _ body: (Event) -> Void) {
+        defer { refreshInOrder() }
         precondition(count >= 1)
         lineStats[line].received += 1
         see(line, tsRecv)
@@ -168,16 +174,19 @@ public struct SequenceArbiter {
     /// `receive` would do — deliver it, with nothing to drain and no gap to declare — minus the
     /// callback. Otherwise nothing changes and false is returned: call `receive`.
     @inlinable @inline(__always) public mutating func acceptInOrder(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
-        guard let next = _expected, sequence == next, count >= 1, held.isEmpty, _missing == nil else { return false }
+        guard sequence == inOrderNext, count >= 1 else { return false }
         let last = sequence &+ UInt64(count) &- 1
-        guard furthest <= last else { return false }  // a line is ahead: the general path decides
+        // `last` neither wraps nor is the sentinel (with a count of 1, one compare that also
+        // rejects a sequence equal to the sentinel `UInt64.max`).
+        guard last >= sequence, last != .max else { return false }
         lineStats[line].received &+= 1
         see(line, tsRecv)
-        frontier[line] = last  // `advance`, unconditionally: no line is past `last` (checked above)
+        frontier[line] = last  // `advance`, unconditionally: no line is past `expected` (steady state)
         furthest = last
-        markDelivered(line: line, from: next, to: last)
+        markDelivered(line: line, from: sequence, to: last)
         lineStats[line].delivered &+= 1
-        _expected = last + 1
+        _expected = last &+ 1
+        inOrderNext = last &+ 1  // still the steady state: nothing held, no line past `last`
         return true
     }
 
@@ -199,6 +208,7 @@ public struct SequenceArbiter {
     /// A heartbeat on `line` showing it has passed every number up to `passed` (nil: it shows
     /// nothing, e.g. the line's first heartbeat before any number).
     public mutating func heartbeat(line: Int, passed: UInt64?, tsRecv: UInt64, _ body: (Event) -> Void) {
+        defer { refreshInOrder() }
         lineStats[line].received += 1
         lineStats[line].heartbeats += 1
         see(line, tsRecv)
@@ -212,6 +222,7 @@ public struct SequenceArbiter {
 
     /// Time passes with no packet (live sources call this when idle): timeouts may expire.
     public mutating func tick(now: UInt64, _ body: (Event) -> Void) {
+        defer { refreshInOrder() }
         if _expected == nil { return endStartupIfDue(now: now, body) }
         declareGaps(now: now, body)
     }
@@ -226,6 +237,7 @@ public struct SequenceArbiter {
 
     /// Forgets the sequence state (a session change): the next packet sets `expected`.
     public mutating func reset() {
+        defer { refreshInOrder() }
         for packet in held { store.recycle(packet) }
         held.removeAll()
         holeOpenedAt = nil
@@ -241,6 +253,7 @@ public struct SequenceArbiter {
 
     /// Declares every still-open hole lost (end of a capture): held packets are delivered.
     public mutating func finish(tsRecv: UInt64, _ body: (Event) -> Void) {
+        defer { refreshInOrder() }
         endStartupIfDue(now: tsRecv, body, force: true)
         while let first = held.first, let next = _expected {
             if first.sequence > next { declare(from: next, to: first.sequence - 1, tsRecv: tsRecv, body) }
@@ -254,6 +267,7 @@ public struct SequenceArbiter {
     /// A packet the venue's recovery supplied (a retransmission): processed like a live copy, but
     /// counted for no line. Copies of numbers already processed are ignored.
     public mutating func fill(_ payload: UnsafeRawBufferPointer, sequence: UInt64, count: Int, tsRecv: UInt64, _ body: (Event) -> Void) {
+        defer { refreshInOrder() }
         guard let next = _expected else { return }
         let last = sequence + UInt64(count) - 1
         if last < next { return }
@@ -273,6 +287,7 @@ public struct SequenceArbiter {
     /// The venue replaced its state with a snapshot holding every number ≤ `number`: held packets up
     /// to it are dropped, the sequence continues after it.
     public mutating func resume(after number: UInt64, tsRecv: UInt64, _ body: (Event) -> Void) {
+        defer { refreshInOrder() }
         startupDeadline = nil
         _missing = nil
         _expected = max(_expected ?? 0, number + 1)
@@ -283,6 +298,7 @@ public struct SequenceArbiter {
     /// Recovery failed: the open hole is declared lost (a `.gap`) and the packets held after it are
     /// delivered. Set `recoversGaps` to false first so later holes are not held either.
     public mutating func abandon(tsRecv: UInt64, _ body: (Event) -> Void) {
+        defer { refreshInOrder() }
         _missing = nil
         if _expected == nil { return endStartupIfDue(now: tsRecv, body, force: true) }
         if let next = _expected, let first = held.first, first.sequence > next {
@@ -293,6 +309,15 @@ public struct SequenceArbiter {
     }
 
     // MARK: - internals
+
+    /// Recomputes `inOrderNext` after any change outside the steady-state path.
+    private mutating func refreshInOrder() {
+        if let next = _expected, held.isEmpty, _missing == nil, furthest <= next {
+            inOrderNext = next
+        } else {
+            inOrderNext = .max
+        }
+    }
 
     /// `line` has passed every number up to `number`.
     @inlinable @inline(__always) mutating func advance(_ line: Int, to number: UInt64) {
