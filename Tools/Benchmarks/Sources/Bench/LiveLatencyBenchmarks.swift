@@ -30,7 +30,12 @@ enum LiveLatencyBenchmarks {
         let start = Pacer.now()
         for (i, d) in datagrams.enumerated() {
             let due = start + UInt64(Double(i) / rate * 1e9)
-            while Pacer.now() < due { if due - Pacer.now() > 50_000 { usleep(20) } }
+            // One clock read per turn: read twice, the second could pass `due` (seen: an overflow trap).
+            while true {
+                let now = Pacer.now()
+                if now >= due { break }
+                if due - now > 50_000 { usleep(20) }
+            }
             d.payload.withUnsafeBytes { try? sender.send($0, to: d.destination) }
         }
     }

@@ -26,4 +26,5 @@ if selected("shfe") { SHFEBenchmarks.run(&harness) }
 if selected("ring") { RingBenchmarks.run(&harness) }
 if selected("archive") { ArchiveBenchmarks.run(&harness) }
 harness.printTable()
+fflush(nil)  // every stream: the table is out before the live benchmarks start
 if selected("live") { LiveLatencyBenchmarks.run(&harness) }
