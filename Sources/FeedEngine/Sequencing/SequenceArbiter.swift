@@ -96,6 +96,9 @@ public struct SequenceArbiter {
     /// public mutating method but the two steady-state ones ends by recomputing it
     /// (`refreshInOrder`); those two keep it true themselves.
     @usableFromInline var inOrderNext: UInt64 = .max
+    /// `expected`, or 0 before the first packet: every number below it was processed. Kept beside
+    /// the optional for `isOldDuplicate` (one compare per copy of the other line), like `inOrderNext`.
+    @usableFromInline var processedBelow: UInt64 = 0
     /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
     @usableFromInline var seenMask: UInt8 = 0
@@ -186,6 +189,7 @@ public struct SequenceArbiter {
         markDelivered(line: line, from: sequence, to: last)
         lineStats[line].delivered &+= 1
         _expected = last &+ 1
+        processedBelow = last &+ 1
         inOrderNext = last &+ 1  // still the steady state: nothing held, no line past `last`
         return true
     }
@@ -193,8 +197,7 @@ public struct SequenceArbiter {
     /// Whether numbers `sequence..<sequence+count` were all processed already: such a copy can be
     /// counted and dropped without validating it (cheap pre-check for the other line's copies).
     @inlinable public func isOldDuplicate(sequence: UInt64, count: Int) -> Bool {
-        guard let next = _expected else { return false }
-        return sequence &+ UInt64(count) &- 1 < next
+        sequence &+ UInt64(count) &- 1 < processedBelow
     }
 
     /// Counts a copy that `isOldDuplicate` said was already processed.
@@ -310,8 +313,9 @@ public struct SequenceArbiter {
 
     // MARK: - internals
 
-    /// Recomputes `inOrderNext` after any change outside the steady-state path.
+    /// Recomputes `inOrderNext` and `processedBelow` after any change outside the steady-state path.
     private mutating func refreshInOrder() {
+        processedBelow = _expected ?? 0
         if let next = _expected, held.isEmpty, _missing == nil, furthest <= next {
             inOrderNext = next
         } else {

@@ -28,8 +28,9 @@ public struct InstrumentTable: Sendable {
         mask = size - 1
     }
 
-    /// The bucket holding `key`, or the empty one where it would go (with its index). `key` must
-    /// not be the sentinel: as a key from the wire it would "match" an empty bucket (fuzzer find).
+    /// The bucket holding `key`, or the empty one where it would go (with its index). For the
+    /// sentinel it is an empty bucket: callers other than `activeSlot` must not ask for it, since
+    /// as a key from the wire it would "match" that bucket (fuzzer find).
     @inline(__always) private func find(_ key: Int32) -> (index: Int, bucket: Bucket) {
         var i = Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
         while true {
@@ -39,9 +40,9 @@ public struct InstrumentTable: Sendable {
         }
     }
 
-    /// The slot of `key` while its instrument is active (the hot lookup).
+    /// The slot of `key` while its instrument is active (the hot lookup). The sentinel needs no
+    /// test of its own here: as a key it finds an empty bucket, whose slot (-1) is not active.
     @inline(__always) public func activeSlot(of key: Int32) -> Int? {
-        guard key != Self.empty else { return nil }
         let b = find(key).bucket
         return b.key == key && b.slot >= 0 ? Int(b.slot) : nil
     }
