@@ -24,6 +24,20 @@ import TestSupport
         return run
     }
 
+    /// Waits until the run reports that it joined its groups (up to 60 s): a fixed pause was too
+    /// short on a loaded machine, and a run that joins after the simulator's first definition loop
+    /// has no instruments to publish. False when it never did (the run exited, or the time passed);
+    /// a run still going is then killed, so the failing test leaves nothing behind.
+    static func waitUntilJoined(_ run: Process, in dir: TemporaryDirectory) -> Bool {
+        let deadline = Date().addingTimeInterval(60)
+        while run.isRunning && Date() < deadline {
+            if let text = try? String(contentsOfFile: dir.file("run.err"), encoding: .utf8), text.contains("joined ") { return true }
+            usleep(20_000)
+        }
+        if run.isRunning { kill(run.processIdentifier, SIGKILL) }
+        return false
+    }
+
     /// SIGTERM, then waits (SIGKILL after 10 s); returns the exit status and stderr.
     static func stopRun(_ run: Process, in dir: TemporaryDirectory) -> (status: Int32, stderr: String) {
         kill(run.processIdentifier, SIGTERM)
@@ -46,7 +60,7 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: dir.file("rec"), withIntermediateDirectories: true)
         let run = try Self.startRun(["--config", dir.file("c.json"), "--stats-interval", "0.5", "--metrics-file",
                                      dir.file("m.prom"), "--record", dir.file("rec"), "--latency", "--archive", dir.file("arch")], in: dir)
-        usleep(300_000)
+        try #require(Self.waitUntilJoined(run, in: dir), "cfeed run did not join its groups")
         let simulate = try TestSupport.run(TestPaths.cfeed, ["simulate", "cme", "--duration", "6", "--multicast", "--speed", "6",
                                                              "--loss-a", "0.01", "--config", dir.file("c.json")])
         #expect(simulate.status == 0, "\(simulate.stderr)")
@@ -94,7 +108,7 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: dir.file("rec"), withIntermediateDirectories: true)
         let run = try Self.startRun(["--config", dir.file("c.json"), "--stats-interval", "0.5", "--metrics-file", dir.file("m.prom"),
                                      "--record", dir.file("rec"), "--archive", dir.file("arch")], in: dir)
-        usleep(300_000)
+        try #require(Self.waitUntilJoined(run, in: dir), "cfeed run did not join its groups")
         let simulate = try TestSupport.run(TestPaths.cfeed, ["simulate", "shfe", "--duration", "4", "--multicast", "--speed", "4",
                                                              "--loss-a", "0.02", "--config", dir.file("c.json"),
                                                              "--reference", dir.file("sim.reference.json")])
@@ -155,7 +169,7 @@ import TestSupport
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: dir.file("c.json")))
         let run = try Self.startRun(["--config", dir.file("c.json"), "--stats-interval", "0.5"], in: dir)
-        usleep(300_000)
+        try #require(Self.waitUntilJoined(run, in: dir), "cfeed run did not join its groups")
         let simulate = try TestSupport.run(TestPaths.cfeed, ["simulate", "ice", "--duration", "4", "--multicast", "--speed", "4",
                                                              "--config", dir.file("c.json"), "--reference", dir.file("sim.reference.json")])
         #expect(simulate.status == 0, "\(simulate.stderr)")

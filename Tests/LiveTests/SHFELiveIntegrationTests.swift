@@ -58,7 +58,12 @@ import Testing
         #expect(stats.retransmissionRecoveries >= 1 && stats.recoveryFailures.isEmpty, "\(stats)")
         #expect(!collected.notices.contains { $0.hasPrefix("gap ") }, "\(collected.notices.filter { $0.hasPrefix("gap ") })")
         #expect(collected.notices.contains { $0.hasPrefix("recovered feed=mirp") })
-        #expect(server.counts.retransmissions == stats.retransmissionRequests)
+        // Every request reached the server, except perhaps the last: the agent serves one request at
+        // a time, and one submitted just before the feed stopped may not have been sent (seen on a
+        // loaded machine: 298 served of 299 submitted, the tape still whole).
+        let served = server.counts.retransmissions
+        #expect(served == stats.retransmissionRequests || served == stats.retransmissionRequests - 1,
+                "served \(served) of \(stats.retransmissionRequests)")
         let tape = collected.trades.map { SHFETruth.Trade(instrumentNo: Int32($0.instrumentID - 1_001_000_000), packetNo: Int32($0.sequence),
                                                            price: $0.price, size: $0.size) }
         #expect(tape == simulation.truth.trades, "tape \(tape.count), truth \(simulation.truth.trades.count)")
