@@ -74,7 +74,9 @@ public struct SequenceArbiter {
     @usableFromInline var lineStats: InlineArray<8, LineStats>
     public var lines: [LineStats] { (0..<lineCount).map { lineStats[$0] } }
     /// The next number to process; nil until the first packet.
-    @usableFromInline var _expected: UInt64?
+    @usableFromInline var _expected: UInt64? {
+        didSet { processedBelow = _expected ?? 0; inOrderNext = .max }
+    }
     public var expected: UInt64? { _expected }
     public private(set) var gaps = 0
     public private(set) var lostNumbers: UInt64 = 0
@@ -84,20 +86,21 @@ public struct SequenceArbiter {
     /// hole before the first packet seen. Nil: start at the lowest number seen.
     public var firstNumber: UInt64?
     /// With `recoversGaps`: the hole every alive line has passed (or that timed out), waiting for recovery.
-    @usableFromInline var _missing: ClosedRange<UInt64>?
+    @usableFromInline var _missing: ClosedRange<UInt64>? { didSet { inOrderNext = .max } }
     public var missing: ClosedRange<UInt64>? { _missing }
 
     /// Highest number each line has passed; 0 = nothing yet (sequence numbers start at 1).
     @usableFromInline var frontier: InlineArray<8, UInt64>
     /// The highest frontier of any line.
-    @usableFromInline var furthest: UInt64 = 0
+    @usableFromInline var furthest: UInt64 = 0 { didSet { inOrderNext = .max } }
     /// `expected` while the steady state holds (nothing held, no hole waiting for recovery, no
-    /// line past `expected`), else `UInt64.max`: `acceptInOrder` decides with one compare. Every
-    /// public mutating method but the two steady-state ones ends by recomputing it
-    /// (`refreshInOrder`); those two keep it true themselves.
+    /// line past `expected`), else `UInt64.max`: `acceptInOrder` decides with one compare. Fail-safe:
+    /// any write to `expected`, `held`, `missing` or `furthest` resets it to `UInt64.max` (their
+    /// observers), so a stale value can only send a packet down the general path. The public
+    /// mutating methods re-arm it when they end (`refreshInOrder`); `acceptInOrder` re-arms it itself.
     @usableFromInline var inOrderNext: UInt64 = .max
-    /// `expected`, or 0 before the first packet: every number below it was processed. Kept beside
-    /// the optional for `isOldDuplicate` (one compare per copy of the other line), like `inOrderNext`.
+    /// `expected`, or 0 before the first packet (every number below it was processed), kept by
+    /// `_expected`'s observer: `isOldDuplicate` needs one compare per copy of the other line.
     @usableFromInline var processedBelow: UInt64 = 0
     /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
@@ -107,7 +110,7 @@ public struct SequenceArbiter {
         (0..<lineCount).reduce(0) { seenMask & (1 << UInt8($1)) != 0 ? max($0, lastSeen[$1]) : $0 }
     }
     /// Held packets, sorted by first sequence number.
-    @usableFromInline var held: [StoredPacket] = []
+    @usableFromInline var held: [StoredPacket] = [] { didSet { inOrderNext = .max } }
     private var holeOpenedAt: UInt64?
     /// Until this ts_recv the arbiter is starting: packets are held and `expected` is not set.
     private var startupDeadline: UInt64?
@@ -189,8 +192,7 @@ public struct SequenceArbiter {
         markDelivered(line: line, from: sequence, to: last)
         lineStats[line].delivered &+= 1
         _expected = last &+ 1
-        processedBelow = last &+ 1
-        inOrderNext = last &+ 1  // still the steady state: nothing held, no line past `last`
+        inOrderNext = last &+ 1  // after the writes above reset it: still the steady state
         return true
     }
 
@@ -313,9 +315,8 @@ public struct SequenceArbiter {
 
     // MARK: - internals
 
-    /// Recomputes `inOrderNext` and `processedBelow` after any change outside the steady-state path.
+    /// Re-arms `inOrderNext` after any change outside the steady-state path.
     private mutating func refreshInOrder() {
-        processedBelow = _expected ?? 0
         if let next = _expected, held.isEmpty, _missing == nil, furthest <= next {
             inOrderNext = next
         } else {
