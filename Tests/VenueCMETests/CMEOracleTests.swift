@@ -144,6 +144,30 @@ import TickFormat
         #expect(findings.bookChecks > 3000)
     }
 
+    /// `--schema` decides what is computed (a run without statistics keeps none): a run that builds
+    /// MBP-1 and trades alone, over lossy lines, publishes exactly the MBP-1, trade and system records
+    /// of a run that builds everything, ends with the same books and marks nothing else stale.
+    @Test(arguments: [3, 11] as [UInt64])
+    func aRunBuildingFewerSchemasPublishesTheSameRecordsOfThoseSchemas(seed: UInt64) {
+        let a = LineImpairment(loss: 0.03, duplicate: 0.02, reorder: 0.02, latencyNs: 20_000)
+        let b = LineImpairment(loss: 0.03, duplicate: 0.02, reorder: 0.02, latencyNs: 35_000)
+        let config = CMESimulationConfig(seed: seed, durationNs: 20_000_000_000, eventsPerSecond: 300, lineA: a, lineB: b)
+        let full = Self.run(config)
+        let lean = Self.run(config, schemas: [.mbp1, .trades, .system])
+        func bytes(_ records: [[UInt8]], _ types: Set<UInt8>) -> [[UInt8]] { records.filter { types.contains($0[1]) } }
+        let kept: Set<UInt8> = [RType.mbp1.rawValue, RType.mbp0.rawValue, RType.system.rawValue]
+        #expect(lean.handler.sink.records.allSatisfy { kept.contains($0[1]) })
+        let leanRecords = bytes(lean.handler.sink.records, kept), fullRecords = bytes(full.handler.sink.records, kept)
+        let firstDifference = zip(leanRecords, fullRecords).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(leanRecords.count == fullRecords.count && firstDifference == nil,
+                "\(leanRecords.count) records against \(fullRecords.count), first difference at \(firstDifference ?? -1)")
+        #expect(lean.handler.sink.all(Mbp1Msg.self).count > 1000)
+        #expect(full.handler.stats.instrumentRecoveries > 0)
+        #expect(lean.handler.stats.instrumentRecoveries == full.handler.stats.instrumentRecoveries)
+        #expect(lean.handler.stats.rptSeqJumps == full.handler.stats.rptSeqJumps)
+        #expect(lean.handler.activeInstruments.map(\.book) == full.handler.activeInstruments.map(\.book))
+    }
+
     @Test func heavyLossOnOneLineIsCoveredByTheOther() {
         let a = LineImpairment(loss: 0.3, latencyNs: 20_000)
         let b = LineImpairment(loss: 0, latencyNs: 35_000)

@@ -423,7 +423,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         m.firstGroup.forEachEntry(readingUpTo: Self.volume37FieldsEnd) { entry in
             guard let slot = slot(for: entry.i32(4)) else { return }
             let inst = instruments.pointer(slot)
-            guard admit(inst, slot, entry.u32(8)) else { return }
+            guard admit(inst, slot, entry.u32(8)), schemas.contains(.statistics) else { return }
             applyStatistic(&statistics[slot], securityID: inst.pointee.securityID, slot: slot, type: CMEMapping.electronicVolumeStat,
                            price: undefPrice, quantity: quantity64(entry.i32(0)), tsRef: undefTimestamp, flags: 0,
                            updateAction: entry.u8(12), transactTime: transactTime, emit: true)
@@ -685,18 +685,20 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
-    /// Keeps the statistic's value (in line: a volume entry comes with most trades) and, when the
-    /// statistics schema is built, stages its record (out of line).
+    /// Keeps the statistic's value (in line: a volume entry comes with most trades) and stages its
+    /// record (out of line). The values serve only the statistics schema (its records, and the
+    /// changes a recovery republishes): a run that does not build it keeps none.
     @inline(__always)
     func applyStatistic(_ stats: inout CMEStatistics, securityID: Int32, slot: Int, type: StatType, price: Int64,
                         quantity: Int64, tsRef: UInt64, flags: UInt8, updateAction: UInt8, transactTime: UInt64, emit: Bool) {
+        guard schemas.contains(.statistics) else { return }
         let delete = updateAction == MDUpdateAction.delete.rawValue
         if delete {
             stats[type.rawValue] = nil
         } else {
             stats[type.rawValue] = .init(price: price, quantity: quantity)
         }
-        guard emit, schemas.contains(.statistics) else { return }
+        guard emit else { return }
         emitStatistic(securityID: securityID, slot: slot, type: type, price: price, quantity: quantity, tsRef: tsRef,
                       flags: flags, delete: delete, transactTime: transactTime)
     }
