@@ -113,13 +113,13 @@ public struct MDP3PacketView {
         }
     }
 
-    /// Why a datagram is not a well-formed MDP 3.0 packet.
+    /// Why a datagram is not a well-formed MDP 3.0 packet: its framing (packet header and MsgSize
+    /// chain) is broken. A message whose root block or groups overrun its own MsgSize does not make
+    /// the datagram malformed: that message is counted (`Summary.malformedMessages`) and skipped.
     public enum Malformed: String, Error, Sendable, CaseIterable {
         case shortPacket = "short_packet"
         case messageHeaderOverrun = "message_header_overrun"
         case badMsgSize = "bad_msg_size"
-        case rootOverrun = "root_overrun"
-        case groupOverrun = "group_overrun"
         case emptyPacket = "empty_packet"
     }
 
@@ -168,9 +168,14 @@ public struct MDP3PacketView {
         return nil
     }
 
-    /// Whether `validate` would accept the datagram.
+    /// Whether `validate` would accept the datagram. Most datagrams hold one message: it frames
+    /// the datagram when its MsgSize is exactly what follows the packet header (one compare, no walk).
     @inlinable @inline(__always) public static func isFramed(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        framingFailure(bytes) == nil
+        if bytes.count >= MDP3.packetHeaderSize &+ MDP3.messageHeaderSize {
+            let size = Int(UInt16(littleEndian: bytes.baseAddress!.loadUnaligned(fromByteOffset: MDP3.packetHeaderSize, as: UInt16.self)))
+            if size == bytes.count &- MDP3.packetHeaderSize { return true }
+        }
+        return framingFailure(bytes) == nil
     }
 
     /// Whether the root block (at least as long as the fields the handler needs) and every group
