@@ -102,12 +102,13 @@ public struct SequenceArbiter {
     /// `expected`, or 0 before the first packet (every number below it was processed), kept by
     /// `_expected`'s observer: `isOldDuplicate` needs one compare per copy of the other line.
     @usableFromInline var processedBelow: UInt64 = 0
-    /// Last ts_recv of each line; valid where `seenMask` has the line's bit.
+    /// Last ts_recv of each line; valid once the line has received a datagram (`hasSeen`).
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
-    @usableFromInline var seenMask: UInt8 = 0
+    /// Whether `line` has received anything: derived from its count, not kept per datagram.
+    func hasSeen(_ line: Int) -> Bool { lineStats[line].received > 0 }
     /// The latest ts_recv of any line (0 before the first datagram).
     public var latestTsRecv: UInt64 {
-        (0..<lineCount).reduce(0) { seenMask & (1 << UInt8($1)) != 0 ? max($0, lastSeen[$1]) : $0 }
+        (0..<lineCount).reduce(0) { hasSeen($1) ? max($0, lastSeen[$1]) : $0 }
     }
     /// Held packets, sorted by first sequence number.
     @usableFromInline var held: [StoredPacket] = [] { didSet { inOrderNext = .max } }
@@ -136,7 +137,6 @@ public struct SequenceArbiter {
                                  tsRecv: UInt64, _ body: (Event) -> Void) {
         defer { refreshInOrder() }
         precondition(count >= 1)
-        lineStats[line].received += 1
         see(line, tsRecv)
         let last = sequence + UInt64(count) - 1
         advance(line, to: last)
@@ -185,7 +185,6 @@ public struct SequenceArbiter {
         // `last` neither wraps nor is the sentinel (with a count of 1, one compare that also
         // rejects a sequence equal to the sentinel `UInt64.max`).
         guard last >= sequence, last != .max else { return false }
-        lineStats[line].received &+= 1
         see(line, tsRecv)
         frontier[line] = last  // `advance`, unconditionally: no line is past `expected` (steady state)
         furthest = last
@@ -204,7 +203,6 @@ public struct SequenceArbiter {
 
     /// Counts a copy that `isOldDuplicate` said was already processed.
     @inlinable @inline(__always) public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
-        lineStats[line].received &+= 1
         see(line, tsRecv)
         advance(line, to: sequence &+ UInt64(count) &- 1)
         duplicate(line: line, sequence: sequence, count: count)
@@ -214,7 +212,6 @@ public struct SequenceArbiter {
     /// nothing, e.g. the line's first heartbeat before any number).
     public mutating func heartbeat(line: Int, passed: UInt64?, tsRecv: UInt64, _ body: (Event) -> Void) {
         defer { refreshInOrder() }
-        lineStats[line].received += 1
         lineStats[line].heartbeats += 1
         see(line, tsRecv)
         if let passed { advance(line, to: passed) }
@@ -330,9 +327,10 @@ public struct SequenceArbiter {
         if number > furthest { furthest = number }
     }
 
+    /// A datagram arrived on `line`: counted, its time kept.
     @inlinable @inline(__always) mutating func see(_ line: Int, _ tsRecv: UInt64) {
+        lineStats[line].received &+= 1
         lastSeen[line] = tsRecv
-        seenMask |= 1 &<< UInt8(truncatingIfNeeded: line)  // line < 8: a plain shift
     }
 
     /// (Always inlined: with the usual constant `count` of 1 the attribution loop folds away.)
@@ -373,7 +371,7 @@ public struct SequenceArbiter {
             // Every alive line has passed the numbers up to `passedByAll`.
             var passedByAll: UInt64? = nil
             for i in 0..<lineCount {
-                guard seenMask & (1 << UInt8(i)) != 0, now &- lastSeen[i] <= configuration.lineLivenessNs else { continue }
+                guard hasSeen(i), now &- lastSeen[i] <= configuration.lineLivenessNs else { continue }
                 let f = frontier[i]
                 passedByAll = min(passedByAll ?? f, f)
             }
