@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import VenueCME
 
@@ -205,6 +206,32 @@ import Testing
         }
         #expect(decoded.entries[0].tradeableSize == MDP3.nullInt32)
         #expect(decoded.entries[0].price == 2_605_000_000)
+    }
+
+    /// `isFramed` takes a datagram of one message with one compare (its MsgSize is exactly what
+    /// follows the packet header) and walks every other: over random lengths and MsgSizes of one-
+    /// and two-message datagrams it must agree with the full walk, `validate`'s framing.
+    @Test func theOneMessageFramingShortcutAgreesWithTheFullWalk() {
+        var rng = SplitMix64(seed: 46)
+        var shortcuts = 0
+        for _ in 0..<20_000 {
+            var bytes = Self.example2
+            bytes += Self.example2.dropFirst(MDP3.packetHeaderSize)  // a second message
+            let length = Int.random(in: 0...bytes.count, using: &rng)
+            bytes.removeSubrange(length...)
+            if bytes.count >= 14 {
+                // The first MsgSize: often exactly the rest of the datagram, else anything.
+                let rest = bytes.count - MDP3.packetHeaderSize
+                let size = Bool.random(using: &rng) ? rest : Int.random(in: 0...0xFFFF, using: &rng)
+                bytes[12] = UInt8(truncatingIfNeeded: size)
+                bytes[13] = UInt8(truncatingIfNeeded: size >> 8)
+                if size == rest, rest >= MDP3.messageHeaderSize { shortcuts += 1 }
+            }
+            bytes.withUnsafeBytes { raw in
+                #expect(MDP3PacketView.isFramed(raw) == (MDP3PacketView.framingFailure(raw) == nil), "\(Array(raw))")
+            }
+        }
+        #expect(shortcuts > 5_000)
     }
 
     @Test func malformedDatagramsAreRejected() {
