@@ -12,7 +12,6 @@ public final class EventStager {
     @exclusivity(unchecked) @usableFromInline var arena: UnsafeMutableRawPointer
     @exclusivity(unchecked) @usableFromInline var capacity: Int
     @exclusivity(unchecked) @usableFromInline var used = 0
-    @exclusivity(unchecked) @usableFromInline var records = 0
     /// Offset in `arena` of the last record per (instrument slot, stream), -1 when none.
     @exclusivity(unchecked) @usableFromInline var lastRecord: UnsafeMutablePointer<Int>
     @exclusivity(unchecked) @usableFromInline var keys: Int
@@ -35,7 +34,8 @@ public final class EventStager {
         touched.deallocate()
     }
 
-    @inlinable public var isEmpty: Bool { records == 0 }
+    /// No record staged (every record has a length).
+    @inlinable public var isEmpty: Bool { used == 0 }
 
     /// Stages `record` for the instrument in `slot` (any index the venue assigns).
     @inlinable
@@ -101,7 +101,6 @@ public final class EventStager {
         if used &+ size > capacity { grow(to: used &+ size) }
         let offset = used
         used &+= size
-        records &+= 1
         return offset
     }
 
@@ -171,7 +170,6 @@ public final class EventStager {
             offset &+= length
         }
         used = 0
-        records = 0
     }
 }
 
