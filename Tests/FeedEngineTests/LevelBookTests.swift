@@ -1,3 +1,5 @@
+import TestSupport
+import TickFormat
 import Testing
 @testable import FeedEngine
 
@@ -70,5 +72,64 @@ import Testing
         #expect(pair.bidPx == 2_600_000_000 && pair.bidSz == 4 && pair.bidCt == 2)
         #expect(pair.askPx == .max && pair.askSz == 0 && pair.askCt == 0)
         #expect(book.pairs[9] == .empty)
+    }
+
+    /// The operations index their storage unchecked (one `level <= depth` check each): random
+    /// operations at any level, on every depth, must match a plain array model of the same rules,
+    /// keep `count <= depth` and leave every level past `count` empty.
+    @Test(arguments: [0, 1, 2, 5, 10])
+    func randomOperationsMatchAnArrayModel(depth: Int) {
+        var rng = SplitMix64(seed: UInt64(depth) &+ 8)
+        var side = BookSide(depth: depth)
+        var model: [PriceLevel] = []
+        for step in 0..<20_000 {
+            let at = Int.random(in: -1...12, using: &rng)
+            let price = Bool.random(using: &rng) ? undefPrice : Int64.random(in: 1...1_000, using: &rng)
+            let entry = PriceLevel(price: price, size: UInt32.random(in: 0...99, using: &rng), orders: 1)
+            let expected: Bool, got: Bool
+            switch Int.random(in: 0..<6, using: &rng) {
+            case 0:
+                got = side.insert(entry, at: at)
+                if at < 1 { expected = false } else if at > depth { expected = true } else {
+                    expected = at - 1 <= model.count
+                    model.insert(entry, at: min(at - 1, model.count))
+                    if model.count > depth { model.removeLast() }
+                }
+            case 1:
+                got = side.change(entry, at: at)
+                if at < 1 { expected = false } else if at > depth { expected = true } else if at - 1 >= model.count { expected = false } else {
+                    expected = true
+                    if price != undefPrice { model[at - 1].price = price }
+                    model[at - 1].size = entry.size
+                    model[at - 1].orders = entry.orders
+                }
+            case 2:
+                let result = side.delete(at: at)
+                got = result.consistent
+                if at < 1 { expected = false } else if at > depth { expected = true } else if at - 1 >= model.count { expected = false } else {
+                    expected = true
+                    #expect(result.removed == model.remove(at: at - 1), "step \(step)")
+                }
+            case 3:
+                got = side.deleteFrom(level: at)
+                if at < 1 { expected = false } else {
+                    model.removeFirst(min(at, model.count))
+                    expected = at <= depth
+                }
+            case 4:
+                got = side.overlay(entry, at: at)
+                if at < 1 { expected = false } else if at > depth { expected = true } else if at - 1 > model.count { expected = false } else {
+                    expected = true
+                    if at - 1 == model.count { model.append(entry) } else { model[at - 1] = entry }
+                }
+            default:
+                if Int.random(in: 0..<50, using: &rng) == 0 { side.clear(); model.removeAll() }
+                continue
+            }
+            #expect(got == expected, "step \(step)")
+            #expect(side.array == model, "step \(step)")
+            #expect(side.count <= depth && (side.count..<10).allSatisfy { side[$0] == .empty }, "step \(step)")
+            if side.array != model { return }
+        }
     }
 }

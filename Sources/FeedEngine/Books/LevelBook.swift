@@ -46,6 +46,14 @@ public struct BookSide: Equatable, Sendable {
         UnsafeRawPointer(side.pointer(to: \.levels)!).assumingMemoryBound(to: PriceLevel.self)[i]
     }
 
+    /// The levels' storage, for the hot operations below. They index it unchecked: each checks
+    /// `1 <= level <= depth` once, `depth <= 10` (init) and `count <= depth` always hold (every
+    /// operation keeps it), so every index they form is in `0..<depth`.
+    @inlinable @inline(__always)
+    mutating func withLevels<R>(_ body: (UnsafeMutablePointer<PriceLevel>) -> R) -> R {
+        withUnsafeMutablePointer(to: &levels) { body(UnsafeMutableRawPointer($0).assumingMemoryBound(to: PriceLevel.self)) }
+    }
+
     /// New at 1-based `level`: levels at and below move down, the last falls off.
     /// (New, Change and Delete are most book messages: always inlined into the venues' book code.)
     @inlinable @inline(__always)
@@ -55,12 +63,15 @@ public struct BookSide: Equatable, Sendable {
         var k = level - 1
         let consistent = k <= count
         if k > count { k = count }
-        var i = min(count, depth - 1)
-        while i > k {
-            levels[i] = levels[i - 1]
-            i -= 1
+        let last = min(count, depth - 1)
+        withLevels { levels in
+            var i = last
+            while i > k {
+                levels[i] = levels[i - 1]
+                i -= 1
+            }
+            levels[k] = entry
         }
-        levels[k] = entry
         if count < depth { _count += 1 }
         return consistent
     }
@@ -72,9 +83,11 @@ public struct BookSide: Equatable, Sendable {
         guard level >= 1, level <= depth else { return level >= 1 }
         let k = level - 1
         guard k < count else { return false }
-        if entry.price != undefPrice { levels[k].price = entry.price }
-        levels[k].size = entry.size
-        levels[k].orders = entry.orders
+        withLevels { levels in
+            if entry.price != undefPrice { levels[k].price = entry.price }
+            levels[k].size = entry.size
+            levels[k].orders = entry.orders
+        }
         return true
     }
 
@@ -85,14 +98,18 @@ public struct BookSide: Equatable, Sendable {
         guard level >= 1, level <= depth else { return (level >= 1, .empty) }
         let k = level - 1
         guard k < count else { return (false, .empty) }
-        let removed = levels[k]
-        var i = k
-        while i < count - 1 {
-            levels[i] = levels[i + 1]
-            i += 1
+        let end = count - 1
+        let removed = withLevels { levels in
+            let removed = levels[k]
+            var i = k
+            while i < end {
+                levels[i] = levels[i + 1]
+                i += 1
+            }
+            levels[end] = .empty
+            return removed
         }
-        _count -= 1
-        levels[_count] = .empty
+        _count = end
         return (true, removed)
     }
 
