@@ -31,7 +31,9 @@ public struct InstrumentTable: Sendable {
     /// The bucket holding `key`, or the empty one where it would go (with its index). For the
     /// sentinel it is an empty bucket: callers other than `activeSlot` must not ask for it, since
     /// as a key from the wire it would "match" that bucket (fuzzer find).
-    /// Through the buffer, unchecked: every index is masked by `mask`, the table's size less one.
+    ///
+    /// The buckets are read through their buffer, unchecked: every index is masked by `mask`, the
+    /// table's size less one.
     @inline(__always) private func find(_ key: Int32) -> (index: Int, bucket: Bucket) {
         buckets.withUnsafeBufferPointer { buckets in
             var i = Int(truncatingIfNeeded: UInt32(bitPattern: key) &* 0x9E37_79B1) & mask
