@@ -234,6 +234,40 @@ import Testing
         #expect(shortcuts > 5_000)
     }
 
+    /// The straight fit check of the trade path (Volume37, TradeSummary48; Book46's shape too) says
+    /// what the general `messageFits` says, for every MsgSize, root length and group dimension.
+    @Test func theTradePathFitCheckAgreesWithTheGeneralOne() {
+        let t: UInt64 = 1_799_073_000_000_000_000
+        let volume = Volume37(transactTime: t, matchEventIndicator: .lastVolumeMsg,
+                              entries: [.init(size: 12, securityID: 910_001, rptSeq: 9)]).encoded()
+        let trade = TradeSummary48(transactTime: t, matchEventIndicator: .lastTradeMsg, entries: [
+            .init(price: 2_600_000_000, size: 3, securityID: 910_001, rptSeq: 3, numberOfOrders: 2,
+                  aggressorSide: AggressorSide.sell, tradeEntryID: 17),
+        ], orders: [.init(orderID: 1, lastQty: 3), .init(orderID: 2, lastQty: 3)]).encoded()
+        let book = Self.book1.encoded()
+        var rng = SplitMix64(seed: 48)
+        var fits = 0, fails = 0
+        for _ in 0..<30_000 {
+            let (template, original) = [(MDP3Template.volume, volume), (.tradeSummary, trade), (.book, book)]
+                .randomElement(using: &rng)!
+            var bytes = original + [UInt8](repeating: 0, count: 64)
+            // Bend one of: MsgSize, BlockLength, either group's blockLength or count.
+            let firstGroup = MDP3.messageHeaderSize + Int(original[2])
+            let secondGroup = firstGroup + 3 + Int(original[firstGroup]) * Int(original[firstGroup + 2])
+            let position = [0, 2, firstGroup, firstGroup + 2, secondGroup, secondGroup + 7].randomElement(using: &rng)!
+            bytes[position] = UInt8.random(in: 0...255, using: &rng)
+            let size = Int(UInt16(bytes[0]) | UInt16(bytes[1]) << 8)
+            guard size >= MDP3.messageHeaderSize, size <= bytes.count else { continue }
+            bytes.withUnsafeBytes { raw in
+                let message = MDP3MessageView(base: raw.baseAddress!)
+                let general = MDP3PacketView.messageFits(message, template)
+                #expect(MDP3PacketView.fitsEntryGroups(message, ordersGroup: template != .volume) == general, "\(template) \(Array(raw))")
+                if general { fits += 1 } else { fails += 1 }
+            }
+        }
+        #expect(fits > 3_000 && fails > 3_000)
+    }
+
     @Test func malformedDatagramsAreRejected() {
         func check(_ bytes: [UInt8]) -> MDP3PacketView.Malformed? {
             bytes.withUnsafeBytes { raw in

@@ -46,6 +46,14 @@ public struct BookSide: Equatable, Sendable {
         UnsafeRawPointer(side.pointer(to: \.levels)!).assumingMemoryBound(to: PriceLevel.self)[i]
     }
 
+    /// The best level of the side at `side` as its 16 bytes (price, size, orders: no padding), for
+    /// a cheap "did the top change" test: two words kept across an update, not three fields.
+    @inlinable @inline(__always)
+    public static func topBits(_ side: UnsafePointer<BookSide>) -> (UInt64, UInt64) {
+        let top = UnsafeRawPointer(side.pointer(to: \.levels)!)
+        return (top.load(as: UInt64.self), top.load(fromByteOffset: 8, as: UInt64.self))
+    }
+
     /// The levels' storage, for the hot operations below. They index it unchecked: each checks
     /// `1 <= level <= depth` once, `depth <= 10` (init) and `count <= depth` always hold (every
     /// operation keeps it), so every index they form is in `0..<depth`.

@@ -152,13 +152,15 @@ public final class EventStager {
     /// Ends the event: marks each (instrument, stream)'s last record `F_LAST` when `eventEnded`,
     /// then sends every staged record to `sink`.
     public func flush<S: RecordSink>(into sink: inout S, eventEnded: Bool) {
+        // The buffers in locals: the flag stores below cannot then make the loop reload them.
+        let arena = arena, lastRecord = lastRecord, touched = touched
         for i in 0..<touchedCount {
             let key = touched[i]
             if eventEnded {
-                let offset = lastRecord[key]
-                let flagsOffset = (arena + offset + 1).load(as: UInt8.self) == RType.mbo.rawValue ? 36 : 30
-                (arena + offset + flagsOffset).storeBytes(of: (arena + offset + flagsOffset).load(as: UInt8.self) | RecordFlags.last.rawValue,
-                                                          as: UInt8.self)
+                let record = arena + lastRecord[key]
+                let flagsOffset = record.load(fromByteOffset: 1, as: UInt8.self) == RType.mbo.rawValue ? 36 : 30
+                record.storeBytes(of: record.load(fromByteOffset: flagsOffset, as: UInt8.self) | RecordFlags.last.rawValue,
+                                  toByteOffset: flagsOffset, as: UInt8.self)
             }
             lastRecord[key] = -1
         }

@@ -118,6 +118,8 @@ public struct SequenceArbiter {
     private var store = PacketStore()
     /// Which lines delivered each recent number (bit per line), to count what only one line delivered.
     @usableFromInline let deliveredBy = DeliveryWindow(size: SequenceArbiter.window)
+    /// `deliveredBy`'s ring, which it owns: marking a number loads no class reference first.
+    @usableFromInline let deliveredSlots: UnsafeMutablePointer<UInt8>
     @usableFromInline var attributedUpTo: UInt64 = 0
     @usableFromInline static var window: Int { 1 << 16 }
 
@@ -128,6 +130,7 @@ public struct SequenceArbiter {
         lineStats = .init(repeating: LineStats())
         frontier = .init(repeating: 0)
         lastSeen = .init(repeating: 0)
+        deliveredSlots = deliveredBy.lines
     }
 
     public var heldCount: Int { held.count }
@@ -186,10 +189,12 @@ public struct SequenceArbiter {
         // rejects a sequence equal to the sentinel `UInt64.max`).
         guard last >= sequence, last != .max else { return false }
         see(line, tsRecv)
-        frontier[line] = last  // `advance`, unconditionally: no line is past `expected` (steady state)
-        furthest = last
+        // The window's store first: after it, the writes to this struct below are adjacent, so the
+        // resets of `inOrderNext` by their observers are dead stores the compiler drops.
         markDelivered(line: line, from: sequence, to: last)
         lineStats[line].delivered &+= 1
+        frontier[line] = last  // `advance`, unconditionally: no line is past `expected` (steady state)
+        furthest = last
         _expected = last &+ 1
         inOrderNext = last &+ 1  // after the writes above reset it: still the steady state
         return true
@@ -412,10 +417,13 @@ public struct SequenceArbiter {
         if to >= attributedUpTo &+ window { flushAttribution(upTo: to &- window &+ 1 &+ window / 16) }
         let bit = UInt8(1) &<< UInt8(truncatingIfNeeded: line)
         let mask = window &- 1
-        let slots = deliveredBy.lines
+        let slots = deliveredSlots
         // The first number, then the rest: written so that a single number (count 1, a constant at
         // most call sites) compiles to one store, with no loop.
-        var n = max(from, attributedUpTo)
+        // A range may start before the attributed numbers; a single number may not (the guard
+        // above, and a flush leaves `attributedUpTo` below `to`): with a constant count of 1 the
+        // test folds away.
+        var n = from != to && from < attributedUpTo ? attributedUpTo : from
         slots[Int(truncatingIfNeeded: n & mask)] |= bit
         while n < to {
             n &+= 1

@@ -72,19 +72,28 @@ extension CMEChannelHandler {
             instrument.baselineKnown = true
             instruments[slot].baselineKnown = true
         } else {
-            markStale(slot, reason: "defined_late")
+            markStale(slot, reason: .definedLate)
         }
     }
 
     // MARK: - Staleness
 
-    func markStale(_ slot: Int, reason: String) {
+    /// Why an instrument stopped being trusted: the `reason=` of its stale notice. An enum, not a
+    /// string, so the hot path that may call `markStale` builds no string constant per packet.
+    enum StaleReason: String {
+        case rptSeqJump = "rptseq_jump"
+        case bookInconsistent = "book_inconsistent"
+        case definedLate = "defined_late"
+        case lateJoin = "late_join"
+    }
+
+    func markStale(_ slot: Int, reason: StaleReason) {
         guard !instruments[slot].isStale else { return }
         instruments[slot].isStale = true
         instruments[slot].isUnverified = false
         stats.staleTransitions += 1
         notice(tsRecv: currentTsRecv, instrumentID: UInt32(bitPattern: instruments[slot].securityID),
-               "stale instrument=\(instruments[slot].securityID) symbol=\(instruments[slot].symbol) reason=\(reason)")
+               "stale instrument=\(instruments[slot].securityID) symbol=\(instruments[slot].symbol) reason=\(reason.rawValue)")
         if !isRecovering {
             // An instrument-level gap: recover that instrument only, from the packet being processed.
             isRecovering = true
@@ -115,7 +124,7 @@ extension CMEChannelHandler {
         for slot in instruments.indices where isActive(slot) {
             if lateJoin {
                 instruments[slot].baselineKnown = false
-                markStale(slot, reason: "late_join")
+                markStale(slot, reason: .lateJoin)
             } else if !instruments[slot].isStale {
                 instruments[slot].isUnverified = true
             }

@@ -199,6 +199,22 @@ public struct MDP3PacketView {
         return true
     }
 
+    /// `messageFits` for the shape of Volume37 (a root of at least 9 bytes, one group) and, with
+    /// `ordersGroup`, of Book46 and TradeSummary48 (then a group with an 8-byte header), written
+    /// straight for the steady-state path.
+    @inlinable @inline(__always)
+    public static func fitsEntryGroups(_ message: MDP3MessageView, ordersGroup: Bool) -> Bool {
+        let end = message.size
+        var position = MDP3.messageHeaderSize &+ message.blockLength
+        guard message.blockLength >= 9, position &+ 3 <= end else { return false }
+        var group = SBEGroup(header: message.base + position, headerSize: 3)
+        position &+= 3 &+ group.entryBlockLength &* group.count
+        guard ordersGroup else { return position <= end }
+        guard position &+ 8 <= end else { return false }
+        group = SBEGroup(header: message.base + position, headerSize: 8)
+        return position &+ 8 &+ group.entryBlockLength &* group.count <= end
+    }
+
     /// The template of `message` when it is known and fits its MsgSize (skip it otherwise): checked
     /// as each message is processed.
     @inlinable @inline(__always)
