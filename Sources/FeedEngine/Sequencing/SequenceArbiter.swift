@@ -116,9 +116,10 @@ public struct SequenceArbiter {
     /// Until this ts_recv the arbiter is starting: packets are held and `expected` is not set.
     private var startupDeadline: UInt64?
     private var store = PacketStore()
-    /// Which lines delivered each recent number (bit per line), to count what only one line delivered.
+    /// Owns the ring of which lines delivered each recent number (bit per line), to count what
+    /// only one line delivered; the ring is read and written through `deliveredSlots`.
     @usableFromInline let deliveredBy = DeliveryWindow(size: SequenceArbiter.window)
-    /// `deliveredBy`'s ring, which it owns: marking a number loads no class reference first.
+    /// `deliveredBy`'s ring (a constant address): marking a number loads no class reference first.
     @usableFromInline let deliveredSlots: UnsafeMutablePointer<UInt8>
     @usableFromInline var attributedUpTo: UInt64 = 0
     @usableFromInline static var window: Int { 1 << 16 }
@@ -443,7 +444,7 @@ public struct SequenceArbiter {
         let bothOfTwo: UInt64 = 0x0303_0303_0303_0303
         while n < end {
             if n & 7 == 0, end - n >= 8 {
-                let word = UnsafeMutableRawPointer(deliveredBy.lines + Int(n % window))
+                let word = UnsafeMutableRawPointer(deliveredSlots + Int(n % window))
                 if word.loadUnaligned(as: UInt64.self) == bothOfTwo {
                     word.storeBytes(of: 0, as: UInt64.self)
                     n += 8
@@ -451,11 +452,11 @@ public struct SequenceArbiter {
                 }
             }
             let slot = Int(n % window)
-            let mask = deliveredBy.lines[slot]
+            let mask = deliveredSlots[slot]
             if mask != 0 && mask & (mask - 1) == 0 {
                 lineStats[mask.trailingZeroBitCount].onlyThisLine += 1
             }
-            deliveredBy.lines[slot] = 0
+            deliveredSlots[slot] = 0
             n += 1
         }
         attributedUpTo = max(attributedUpTo, end)

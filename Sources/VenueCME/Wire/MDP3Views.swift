@@ -183,6 +183,14 @@ public struct MDP3PacketView {
     /// reads it as null), so entry lengths need no check here.
     @inlinable @inline(__always)
     public static func messageFits(_ message: MDP3MessageView, _ template: MDP3Template) -> Bool {
+        // The hot shapes (Book46, TradeSummary48, Volume37 and the other one-group templates with
+        // a 9-byte root) checked straight, with no walk over a shape table.
+        switch template {
+        case .book, .tradeSummary: return fitsEntryGroups(message, ordersGroup: true)
+        case .volume, .channelReset, .orderBook, .dailyStatistics, .sessionStatistics:
+            return fitsEntryGroups(message, ordersGroup: false)
+        default: break
+        }
         let shape = template.shape
         let end = message.size
         var position = MDP3.messageHeaderSize &+ message.blockLength
@@ -199,9 +207,9 @@ public struct MDP3PacketView {
         return true
     }
 
-    /// `messageFits` for the shape of Volume37 (a root of at least 9 bytes, one group) and, with
-    /// `ordersGroup`, of Book46 and TradeSummary48 (then a group with an 8-byte header), written
-    /// straight for the steady-state path.
+    /// `messageFits` for a root of at least 9 bytes and one group (Volume37 and the other
+    /// one-group templates) and, with `ordersGroup`, then a group with an 8-byte header (Book46,
+    /// TradeSummary48).
     @inlinable @inline(__always)
     public static func fitsEntryGroups(_ message: MDP3MessageView, ordersGroup: Bool) -> Bool {
         let end = message.size
