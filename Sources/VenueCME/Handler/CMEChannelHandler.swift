@@ -291,29 +291,36 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             if m.validatedMatchEventIndicator.contains(.endOfEvent) { endEvent() }
             return
         }
+        // TradeSummary48, the most frequent after Book46, to its own small function: it does not
+        // pay the frame of `processOtherMessage`, and its trade loop is inlined into it (measured:
+        // 3 M fewer instructions per run than through `processOtherMessage`).
+        if m.templateID == MDP3Template.tradeSummary.rawValue && m.schemaID == MDP3.schemaID {
+            return processTradeSummary(m)
+        }
         processOtherMessage(m)
+    }
+
+    /// A TradeSummary48 message; one that does not fit goes the general way (counted malformed).
+    @inline(never)
+    func processTradeSummary(_ m: MDP3MessageView) {
+        guard MDP3PacketView.fitsEntryGroups(m, ordersGroup: true) else { return processOtherMessage(m) }
+        processTrades(m)
+        if m.validatedMatchEventIndicator.contains(.endOfEvent) { endEvent() }
     }
 
     /// Every other message (and a Book46 that does not fit): out of line, so the steady-state loop
     /// stays small enough for the optimizer to inline the Book46 entries into it.
     @inline(never)
     func processOtherMessage(_ m: MDP3MessageView) {
-        // A trade event's two messages, TradeSummary48 then Volume37, the most frequent after
-        // Book46, are tried first with their fit check and no template switch (measured: 2 M fewer
-        // instructions per run than the general dispatch below, which still lists them).
-        if m.schemaID == MDP3.schemaID {
-            if m.templateID == MDP3Template.tradeSummary.rawValue {
-                if MDP3PacketView.fitsEntryGroups(m, ordersGroup: true) {
-                    processTrades(m)
-                    if m.validatedMatchEventIndicator.contains(.endOfEvent) { endEvent() }
-                    return
-                }
-            } else if m.templateID == MDP3Template.volume.rawValue {
-                if MDP3PacketView.fitsEntryGroups(m, ordersGroup: false) {
-                    processVolume(m)
-                    if m.validatedMatchEventIndicator.contains(.endOfEvent) { endEvent() }
-                    return
-                }
+        // Volume37, the second message of a trade event, is tried first with its fit check and no
+        // template switch (fewer instructions than the general dispatch below, which still lists
+        // it). Given its own function like TradeSummary48, it measured 2 M more: the steady-state
+        // loop, with a second call in it, was allocated worse.
+        if m.schemaID == MDP3.schemaID && m.templateID == MDP3Template.volume.rawValue {
+            if MDP3PacketView.fitsEntryGroups(m, ordersGroup: false) {
+                processVolume(m)
+                if m.validatedMatchEventIndicator.contains(.endOfEvent) { endEvent() }
+                return
             }
         }
         guard let template = MDP3PacketView.isUsable(m) else {
@@ -352,6 +359,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @inline(__always)
     func admit(_ inst: UnsafeMutablePointer<CMEInstrument>, _ slot: Int, _ rptSeq: UInt32) -> Bool {
         if rptSeq > inst.pointee.lastLiveRptSeq { inst.pointee.lastLiveRptSeq = rptSeq }
+        // Most entries: the next RptSeq of a verified instrument (the branches below, in one compare).
+        if UInt64(rptSeq) == inst.pointee.steadyNextRptSeq {
+            inst.pointee.advanceSteady(rptSeq)
+            return true
+        }
         if inst.pointee.baselineKnown {
             let last = inst.pointee.lastRptSeq
             if rptSeq <= last {
@@ -421,9 +433,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         }
     }
 
-    /// Trade summaries (and volumes, below) read their entries through `SBEGroup.forEachEntry`.
-    /// `@inline(__always)` still pays: the optimizer keeps each its own function, but inlines the
-    /// entry closure into it (without the attribute the closure is a further call, +0.9 %).
+    /// Trade summaries read their entries through `SBEGroup.forEachEntry`; this and its entry
+    /// closure are inlined into `processTradeSummary` (without the attribute the closure is a
+    /// further call: measured +0.9 %).
     @inline(__always)
     func processTrades(_ m: MDP3MessageView) {
         let transactTime = m.validatedTransactTime

@@ -13,16 +13,27 @@ public struct CMEInstrument: Sendable {
     public internal(set) var book: LevelBook
     /// The implied book (depth from GBI, 2), kept apart from the outright book (DESIGN.md).
     public internal(set) var implied: LevelBook
-    public internal(set) var lastRptSeq: UInt32 = 0
+    /// The RptSeq of the last entry applied (§9.2).
+    public internal(set) var lastRptSeq: UInt32 {
+        get { _lastRptSeq }
+        set { _lastRptSeq = newValue; refreshSteadyRptSeq() }
+    }
+    private var _lastRptSeq: UInt32 = 0
     /// Highest RptSeq seen on a live packet. A snapshot can move `lastRptSeq` past packets still in
     /// flight; their trades are not in the snapshot and must still be output once.
     var lastLiveRptSeq: UInt32 = 0
     /// False when the next RptSeq cannot be checked (late join, definition learned late).
-    var baselineKnown = false
+    var baselineKnown = false { didSet { refreshSteadyRptSeq() } }
     /// The book may be wrong: records carry F_MAYBE_BAD_BOOK until a snapshot recovers it.
     public internal(set) var isStale = false
     /// After a gap, not yet proven continuous by its next RptSeq.
-    public internal(set) var isUnverified = false
+    public internal(set) var isUnverified = false { didSet { refreshSteadyRptSeq() } }
+    /// The steady state of RptSeq checking, derived: `lastRptSeq + 1` while the baseline is known
+    /// and the instrument is not unverified, else `UInt64.max`, which no 32-bit RptSeq equals. The
+    /// handler's `admit` takes the usual entry (the next RptSeq, nothing else to check) with one
+    /// compare. Kept by the setters of the three properties it is derived from; `advanceSteady` is
+    /// the only other writer.
+    private(set) var steadyNextRptSeq: UInt64 = .max
     public internal(set) var status: StatusMsg?
     /// TransactTime of the last event applied to the book (live or replayed).
     public internal(set) var lastTransactTime: UInt64 = 0
@@ -38,6 +49,17 @@ public struct CMEInstrument: Sendable {
         assetText = (try? CString(validating: definition.asset)) ?? CString()
         book = LevelBook(depth: min(10, max(1, definition.outrightDepth == 0 ? 10 : definition.outrightDepth)))
         implied = LevelBook(depth: min(10, max(0, definition.impliedDepth)))
+    }
+
+    private mutating func refreshSteadyRptSeq() {
+        steadyNextRptSeq = baselineKnown && !isUnverified ? UInt64(_lastRptSeq) &+ 1 : .max
+    }
+
+    /// Takes `rptSeq` as applied when it is `steadyNextRptSeq`: the state stays steady, one step on.
+    @inline(__always)
+    mutating func advanceSteady(_ rptSeq: UInt32) {
+        _lastRptSeq = rptSeq
+        steadyNextRptSeq = UInt64(rptSeq) &+ 1
     }
 
     /// Whether a record of this instrument must carry F_MAYBE_BAD_BOOK.

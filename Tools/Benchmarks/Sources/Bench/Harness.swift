@@ -60,17 +60,25 @@ import ExchangeSim
 /// Captured datagrams held in one flat buffer, for the handler benchmarks: the handler and the C
 /// parse floor read the same bytes.
 struct PacketTape {
+    /// One datagram: where its bytes start in `flat`, its length, line and ts_recv. One array of
+    /// these, not one per field, so the measured loop reads each datagram's facts through one base
+    /// address (the handler's calls are opaque: per-field bases were reloaded every datagram).
+    struct Entry {
+        var offset: Int
+        var count: Int
+        var line: Int
+        var tsRecv: UInt64
+    }
+
     var flat: [UInt8] = []
     var lengths: [UInt32] = []
-    var lines: [Int] = []
-    var stamps: [UInt64] = []
+    var entries: [Entry] = []
 
     init(_ datagrams: [SimDatagram]) {
         for d in datagrams {
+            entries.append(Entry(offset: flat.count, count: d.payload.count, line: d.line, tsRecv: d.tsRecv))
             flat += d.payload
             lengths.append(UInt32(d.payload.count))
-            lines.append(d.line)
-            stamps.append(d.tsRecv)
         }
     }
 
@@ -79,17 +87,9 @@ struct PacketTape {
     func forEach(_ body: (UnsafeRawBufferPointer, Int, UInt64) -> Void) {
         // Through buffer pointers, so the measured loop adds no bounds checks of its own.
         flat.withUnsafeBytes { all in
-            lengths.withUnsafeBufferPointer { lengths in
-                lines.withUnsafeBufferPointer { lines in
-                    stamps.withUnsafeBufferPointer { stamps in
-                        var start = all.baseAddress!
-                        for i in 0..<lengths.count {
-                            let end = start + Int(lengths[i])
-                            body(UnsafeRawBufferPointer(start: start, count: end - start), lines[i], stamps[i])
-                            start = end
-                        }
-                    }
-                }
+            entries.withUnsafeBufferPointer { entries in
+                let base = all.baseAddress!
+                for e in entries { body(UnsafeRawBufferPointer(start: base + e.offset, count: e.count), e.line, e.tsRecv) }
             }
         }
     }
