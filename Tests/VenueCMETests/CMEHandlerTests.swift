@@ -74,6 +74,39 @@ import TickFormat
         #expect(mbo.last?.flags.contains(.last) == true)
     }
 
+    @Test func aLateJoinsFirstPacketIsQueuedAndReplayedAfterTheSnapshot() {
+        let h = Self.handler()
+        // The first packet is 5: a late join. Its entry (RptSeq 8) comes after the snapshot's point.
+        Self.send(h, Self.packet(5, [Book46(transactTime: Self.t, matchEventIndicator: .endOfEvent,
+                                            entries: [Self.entry(8, .new, level: 1, price: 2_610_000_000, size: 2)])]), at: Self.t + 10)
+        #expect(h.isRecovering && h.instrument(securityID: 910_001)?.isStale == true)
+        Self.send(h, Self.packet(1, [Snapshot52(lastMsgSeqNumProcessed: 4, totNumReports: 1, securityID: 910_001, rptSeq: 7,
+                                                transactTime: Self.t, lastUpdateTime: Self.t, tradeDate: 20822,
+                                                tradingStatus: SecurityTradingStatus.readyToTrade, entries: [
+                                                    .init(price: 2_600_000_000, size: 10, numberOfOrders: 3, priceLevel: 1, entryType: MDEntryType.bid),
+                                                ])]), feed: .snapshot, at: Self.t + 20)
+        let inst = h.instrument(securityID: 910_001)
+        #expect(inst?.isStale == false)
+        // The snapshot's level, then packet 5 replayed from the recovery queue on top of it.
+        #expect(inst.map { [$0.book.bids[0].price, $0.book.bids[1].price] } == [2_610_000_000, 2_600_000_000])
+        #expect(inst?.lastRptSeq == 8)
+    }
+
+    @Test func anInstrumentWhoseRptSeqContinuesAfterAGapIsVerifiedWithoutASnapshot() {
+        let h = Self.handler()
+        Self.send(h, Self.packet(1, [Book46(transactTime: Self.t, matchEventIndicator: .endOfEvent,
+                                            entries: [Self.entry(1, .new, level: 1, price: 2_600_000_000)])]), at: Self.t + 10)
+        // Packet 2 is lost on every line: the gap makes the instrument unverified, and its entry in
+        // packet 3 shows at once that its RptSeq continues (packet 2 did not touch it).
+        Self.send(h, Self.packet(3, [Book46(transactTime: Self.t, matchEventIndicator: .endOfEvent,
+                                            entries: [Self.entry(2, .new, level: 1, price: 2_610_000_000)])]), at: Self.t + 20)
+        h.tick(now: Self.t + 10_000_000_000)
+        #expect(h.incremental.gaps == 1)
+        #expect(h.instrument(securityID: 910_001)?.isUnverified == false)
+        #expect(!h.isRecovering)
+        #expect(h.sink.all(SystemMsg.self).contains { $0.msg.string.hasPrefix("recovery ") })
+    }
+
     @Test func impliedEntriesKeepTheirOwnBookAndMakeNoRecords() {
         let h = Self.handler(implied: true)
         Self.send(h, Self.packet(1, [Book46(transactTime: Self.t, matchEventIndicator: .endOfEvent, entries: [

@@ -73,10 +73,18 @@ public struct SequenceArbiter {
     /// Per-line state lives inline (at most 8 lines): no copy-on-write check per packet.
     @usableFromInline var lineStats: InlineArray<8, LineStats>
     public var lines: [LineStats] { (0..<lineCount).map { lineStats[$0] } }
-    /// The next number to process; nil until the first packet.
+    /// The next number to process; nil until the first packet. Stored as `processedBelow` and
+    /// `started`, so that the steady state (`acceptInOrder`) moves it with one store.
     @usableFromInline var _expected: UInt64? {
-        didSet { processedBelow = _expected ?? 0; inOrderNext = .max }
+        get { started ? processedBelow : nil }
+        set {
+            started = newValue != nil
+            processedBelow = newValue ?? 0
+            inOrderNext = .max
+        }
     }
+    /// Whether `expected` is set.
+    @usableFromInline var started = false
     public var expected: UInt64? { _expected }
     public private(set) var gaps = 0
     public private(set) var lostNumbers: UInt64 = 0
@@ -99,8 +107,8 @@ public struct SequenceArbiter {
     /// observers), so a stale value can only send a packet down the general path. The public
     /// mutating methods re-arm it when they end (`refreshInOrder`); `acceptInOrder` re-arms it itself.
     @usableFromInline var inOrderNext: UInt64 = .max
-    /// `expected`, or 0 before the first packet (every number below it was processed), kept by
-    /// `_expected`'s observer: `isOldDuplicate` needs one compare per copy of the other line.
+    /// `expected`, or 0 before the first packet (every number below it was processed): the storage
+    /// of `_expected`, and `isOldDuplicate` needs one compare per copy of the other line.
     @usableFromInline var processedBelow: UInt64 = 0
     /// Last ts_recv of each line; valid once the line has received a datagram (`hasSeen`).
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
@@ -196,7 +204,7 @@ public struct SequenceArbiter {
         lineStats[line].delivered &+= 1
         frontier[line] = last  // `advance`, unconditionally: no line is past `expected` (steady state)
         furthest = last
-        _expected = last &+ 1
+        processedBelow = last &+ 1  // `_expected`, already started (`inOrderNext` matched)
         inOrderNext = last &+ 1  // after the writes above reset it: still the steady state
         return true
     }
@@ -412,10 +420,14 @@ public struct SequenceArbiter {
     /// attributed: delivered by exactly one line → that line's `onlyThisLine`.
     @inlinable @inline(__always)
     mutating func markDelivered(line: Int, from: UInt64, to: UInt64) {
-        guard to >= attributedUpTo else { return }
         let window = UInt64(Self.window)
-        // Attribute in batches of 1/16 of the window: one call per 4,096 numbers, not one per packet.
-        if to >= attributedUpTo &+ window { flushAttribution(upTo: to &- window &+ 1 &+ window / 16) }
+        // Usually `to` is in the window `attributedUpTo..<attributedUpTo + window`: one unsigned
+        // compare tells (a number below it wraps around to a large difference).
+        if to &- attributedUpTo >= window {
+            guard to >= attributedUpTo else { return }  // attributed already
+            // Attribute in batches of 1/16 of the window: one call per 4,096 numbers, not one per packet.
+            flushAttribution(upTo: to &- window &+ 1 &+ window / 16)
+        }
         let bit = UInt8(1) &<< UInt8(truncatingIfNeeded: line)
         let mask = window &- 1
         let slots = deliveredSlots

@@ -86,7 +86,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// Arbitration of the incremental feed (lines A and B).
     public var incremental: SequenceArbiter { arbiter }
     @exclusivity(unchecked) @usableFromInline var arbiter: SequenceArbiter
-    @exclusivity(unchecked) public internal(set) var isRecovering = false
+    @exclusivity(unchecked) public internal(set) var isRecovering = false { didSet { refreshPacketGate() } }
 
     /// SecurityID → slot, and which instruments are active (defined, not deleted).
     @exclusivity(unchecked) var table = InstrumentTable()
@@ -101,7 +101,13 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var currentPayload: UnsafeRawBufferPointer?
     @exclusivity(unchecked) var currentQueued = false
 
-    @exclusivity(unchecked) var freshStart: Bool?
+    @exclusivity(unchecked) var freshStart: Bool? { didSet { refreshPacketGate() } }
+    /// Whether a packet needs more than the steady state: it is the first (a late join starts a
+    /// recovery) or a recovery runs (it is queued). Derived from `freshStart` and `isRecovering`
+    /// by their observers, so that the steady state tests one flag per packet.
+    @exclusivity(unchecked) var packetNeedsCare = true
+
+    func refreshPacketGate() { packetNeedsCare = freshStart == nil || isRecovering }
     var skippedSecurityIDs: Set<Int32> = []
     var recoveryQueue: [StoredPacket] = []
     var queueStartSeq: UInt64 = 0
@@ -253,14 +259,17 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// are processed. Inlined into both.
     @inline(__always)
     func processPacket(_ payload: UnsafeRawBufferPointer, sequence: UInt64, tsRecv: UInt64) {
-        if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
         let packet = MDP3PacketView(unchecked: payload)
         currentSeq = UInt32(truncatingIfNeeded: sequence)
         currentTsRecv = tsRecv
         currentDelta = Int32(clamping: Int64(bitPattern: tsRecv &- packet.sendingTime))
         currentPayload = payload
         currentQueued = false
-        if isRecovering { enqueueCurrent() }
+        if packetNeedsCare {
+            // A late join's recovery queues this packet (`markStale`), or the test below does.
+            if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
+            if isRecovering { enqueueCurrent() }
+        }
         // The message loop of MDP3PacketView.forEachMessage, written out: no closure context.
         var offset = MDP3.packetHeaderSize
         let base = payload.baseAddress!
