@@ -433,9 +433,9 @@ public struct SequenceArbiter {
         let slots = deliveredSlots
         // The first number, then the rest: written so that a single number (count 1, a constant at
         // most call sites) compiles to one store, with no loop.
-        // A range may start before the attributed numbers; a single number may not (the guard
-        // above, and a flush leaves `attributedUpTo` below `to`): with a constant count of 1 the
-        // test folds away.
+        // A range may start before the attributed numbers; a single number may not (the window
+        // test above returns for one below them, and a flush leaves `attributedUpTo` below `to`):
+        // with a constant count of 1 the test folds away.
         var n = from != to && from < attributedUpTo ? attributedUpTo : from
         slots[Int(truncatingIfNeeded: n & mask)] |= bit
         while n < to {

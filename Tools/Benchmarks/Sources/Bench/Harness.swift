@@ -71,6 +71,7 @@ struct PacketTape {
     }
 
     var flat: [UInt8] = []
+    /// The datagrams' lengths again, as the C parse floor takes them (`walk`).
     var lengths: [UInt32] = []
     var entries: [Entry] = []
 
