@@ -67,7 +67,7 @@ public struct ICEPacketHeader: Sendable, Equatable {
 
     public var isHeartbeat: Bool { count == 0 }
 
-    @inlinable public static func read(_ bytes: UnsafeRawBufferPointer) -> ICEPacketHeader? {
+    @inlinable @inline(__always) public static func read(_ bytes: UnsafeRawBufferPointer) -> ICEPacketHeader? {
         guard bytes.count >= ICEWire.headerLength else { return nil }
         let r = BigEndian(bytes)
         return ICEPacketHeader(session: r.u16(0), sequence: r.u32(2), count: r.u16(6), sentNs: r.u64(8))
@@ -95,7 +95,7 @@ public struct ICEPacketView {
     public let trailingBytes: Int
 
     /// A datagram that `validate` already accepted (a held or queued copy): only the header is read.
-    @inlinable public init(validated bytes: UnsafeRawBufferPointer) {
+    @inlinable @inline(__always) public init(validated bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
         header = ICEPacketHeader.read(bytes)!
         trailingBytes = 0
@@ -107,17 +107,22 @@ public struct ICEPacketView {
         self.trailingBytes = trailingBytes
     }
 
-    /// Checks the header and that all NumOfMsgs messages fit.
+    /// Checks the header and that all NumOfMsgs messages fit. Inlined into the handler's receive,
+    /// which calls it once per datagram (out of line, the Result came back through memory). The
+    /// offsets are wrapping sums: each stays below `bytes.count` + 65,538.
+    @inlinable @inline(__always)
     public static func validate(_ bytes: UnsafeRawBufferPointer) -> Result<ICEPacketView, ICEMalformed> {
         guard let header = ICEPacketHeader.read(bytes) else { return .failure(.shortHeader) }
         var at = ICEWire.headerLength
-        for _ in 0..<Int(header.count) {
-            guard at + ICEWire.messageHeaderLength <= bytes.count else { return .failure(.messageOverrunsDatagram) }
-            let length = Int(BigEndian(bytes).u16(at + 1))
-            at += ICEWire.messageHeaderLength + length
+        var remaining = Int(header.count)
+        while remaining > 0 {
+            guard at &+ ICEWire.messageHeaderLength <= bytes.count else { return .failure(.messageOverrunsDatagram) }
+            let length = Int(BigEndian(bytes).u16(at &+ 1))
+            at &+= ICEWire.messageHeaderLength &+ length
             guard at <= bytes.count else { return .failure(.messageOverrunsDatagram) }
+            remaining &-= 1
         }
-        return .success(ICEPacketView(bytes: bytes, header: header, trailingBytes: bytes.count - at))
+        return .success(ICEPacketView(bytes: bytes, header: header, trailingBytes: bytes.count &- at))
     }
 
     /// Calls `body` with each message's type and body, in order (index 0-based).
