@@ -71,7 +71,9 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) private var denseSlots: [Int16] = []
     @exclusivity(unchecked) private var denseBase: Int32 = 0
     @exclusivity(unchecked) public internal(set) var stats = ICEChannelStats()
-    @exclusivity(unchecked) public private(set) var live: SequenceArbiter
+    /// Arbitration of the live channel (lines A and B).
+    public var live: SequenceArbiter { liveArbiter }
+    @exclusivity(unchecked) @usableFromInline var liveArbiter: SequenceArbiter
     @exclusivity(unchecked) public private(set) var isRecovering = false
     @exclusivity(unchecked) public private(set) var session: UInt16?
     @exclusivity(unchecked) private var retiredSessions: Set<UInt16> = []
@@ -80,7 +82,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     @exclusivity(unchecked) var currentTsRecv: UInt64 = 0
     @exclusivity(unchecked) var currentSent: UInt64 = 0
     @exclusivity(unchecked) var lastTsRecv: UInt64 = 0
-    @exclusivity(unchecked) private var definitionsSent = false
+    @exclusivity(unchecked) @usableFromInline var definitionsSent = false
     @exclusivity(unchecked) private var started = false
     // Recovery.
     private var packetStore = PacketStore()
@@ -122,7 +124,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             for (id, slot) in bySlotID { denseSlots[Int(id - low)] = Int16(slot) }
         }
         stager = EventStager(instrumentCapacity: markets.count + 1)
-        live = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
+        liveArbiter = SequenceArbiter(lineCount: 2, configuration: configuration.arbitration)
     }
 
     deinit { marketRefs.deallocate() }
@@ -140,13 +142,31 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     // MARK: - Datagrams
 
     /// One datagram of `feed` from `line` (0 = A, 1 = B), received at `tsRecv`.
+    ///
+    /// Inlinable, so that a caller in another module takes the other line's copies (half of all
+    /// datagrams) in line, without a call; every other datagram goes to `receiveChecked`.
+    @inlinable @inline(__always)
     public func receive(_ payload: UnsafeRawBufferPointer, feed: ICEFeed, line: Int, tsRecv: UInt64) {
-        if !definitionsSent { sendDefinitions(tsRecv: tsRecv) }
+        guard definitionsSent else { return receiveFirst(payload, feed: feed, line: line, tsRecv: tsRecv) }
         // The other line's copy of messages already processed: count it, skip validation.
         if feed == .live, let header = ICEPacketHeader.read(payload), !header.isHeartbeat, header.session == session,
-           live.isOldDuplicate(sequence: UInt64(header.sequence), count: Int(header.count)) {
-            return live.countDuplicate(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv)
+           liveArbiter.isOldDuplicate(sequence: UInt64(header.sequence), count: Int(header.count)) {
+            return liveArbiter.countDuplicate(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv)
         }
+        receiveChecked(payload, feed: feed, line: line, tsRecv: tsRecv)
+    }
+
+    /// The first datagram: the instrument definitions go out first.
+    @usableFromInline @inline(never)
+    func receiveFirst(_ payload: UnsafeRawBufferPointer, feed: ICEFeed, line: Int, tsRecv: UInt64) {
+        sendDefinitions(tsRecv: tsRecv)
+        receive(payload, feed: feed, line: line, tsRecv: tsRecv)
+    }
+
+    /// Every datagram but the other line's copies: validated, then arbitrated (live) or used
+    /// (snapshot).
+    @usableFromInline @inline(never)
+    func receiveChecked(_ payload: UnsafeRawBufferPointer, feed: ICEFeed, line: Int, tsRecv: UInt64) {
         let view: ICEPacketView
         switch ICEPacketView.validate(payload) {
         case .success(let v): view = v
@@ -167,12 +187,12 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             session = header.session
             if header.isHeartbeat {
                 let passed: UInt64? = header.sequence > 0 ? UInt64(header.sequence) - 1 : nil
-                live.heartbeat(line: line, passed: passed, tsRecv: tsRecv) { handle($0) }
-            } else if live.acceptInOrder(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) {
+                liveArbiter.heartbeat(line: line, passed: passed, tsRecv: tsRecv) { handle($0) }
+            } else if liveArbiter.acceptInOrder(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) {
                 // Steady state: no event callback.
                 deliver(payload, sequence: UInt64(header.sequence), count: Int(header.count), skip: 0, tsRecv: tsRecv)
             } else {
-                live.receive(payload, line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) { handle($0) }
+                liveArbiter.receive(payload, line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) { handle($0) }
             }
         case .snapshot:
             guard session == nil || session == header.session else { return }  // an older session's snapshot
@@ -181,12 +201,12 @@ public final class ICEChannelHandler<Sink: RecordSink> {
     }
 
     /// Time passes with no datagram (live sources): arbitration timeouts may expire.
-    public func tick(now: UInt64) { live.tick(now: now) { handle($0) } }
+    public func tick(now: UInt64) { liveArbiter.tick(now: now) { handle($0) } }
 
     /// End of the input: every open hole is declared lost, held packets are processed, and an
     /// event left open is released without F_LAST.
     public func finish() {
-        live.finish(tsRecv: lastTsRecv) { handle($0) }
+        liveArbiter.finish(tsRecv: lastTsRecv) { handle($0) }
         if !stager.isEmpty { stager.flush(into: &sink, eventEnded: false) }
         eventOpen = false
     }
@@ -552,7 +572,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             eventOpen = false
         }
         notice(tsRecv: currentTsRecv, "reset feed=live reason=session_change session=\(newSession)")
-        live.reset()
+        liveArbiter.reset()
         started = false
         for market in markets {
             market.clearBook()
@@ -618,7 +638,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         candidate = nil
         let market = markets[c.slot]
         guard market.isStale else { return }
-        let next = live.expected ?? queueStart
+        let next = liveArbiter.expected ?? queueStart
         // Live messages sync+1 ..< next must all be in the queue.
         guard c.sync + 1 >= next || queueStart <= c.sync + 1 else { return }
         market.clearBook()
@@ -662,7 +682,7 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot begin reason=subscriber"), slot: 0)
         for (i, m) in reference.markets.enumerated() {
             if schemas.contains(.definition) { stager.stage(ICEMapping.definition(m, tsRecv: currentTsRecv), slot: i + 1) }
-            publishSnapshot(markets[i], sequence: (live.expected ?? 1) &- 1)
+            publishSnapshot(markets[i], sequence: (liveArbiter.expected ?? 1) &- 1)
         }
         stager.stage(SystemEvents.make(publisherID: publisherID, tsRecv: currentTsRecv, "snapshot end"), slot: 0)
         if !wasOpen { stager.flush(into: &sink, eventEnded: true) }

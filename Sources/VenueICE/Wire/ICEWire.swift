@@ -58,14 +58,14 @@ public struct ICEPacketHeader: Sendable, Equatable {
     public var count: UInt16
     public var sentNs: UInt64
 
-    public init(session: UInt16, sequence: UInt32, count: UInt16, sentNs: UInt64) {
+    @inlinable public init(session: UInt16, sequence: UInt32, count: UInt16, sentNs: UInt64) {
         self.session = session
         self.sequence = sequence
         self.count = count
         self.sentNs = sentNs
     }
 
-    public var isHeartbeat: Bool { count == 0 }
+    @inlinable public var isHeartbeat: Bool { count == 0 }
 
     @inlinable @inline(__always) public static func read(_ bytes: UnsafeRawBufferPointer) -> ICEPacketHeader? {
         guard bytes.count >= ICEWire.headerLength else { return nil }
@@ -125,15 +125,21 @@ public struct ICEPacketView {
         return .success(ICEPacketView(bytes: bytes, header: header, trailingBytes: bytes.count &- at))
     }
 
-    /// Calls `body` with each message's type and body, in order (index 0-based).
+    /// Calls `body` with each message's type and body, in order (index 0-based). The view was
+    /// validated (every message lies inside the datagram): offsets are wrapping sums and the
+    /// bodies are formed without further checks.
     @inlinable public func forEachMessage(_ body: (_ index: Int, _ type: UInt8, _ body: UnsafeRawBufferPointer) -> Void) {
+        let base = bytes.baseAddress!
         var at = ICEWire.headerLength
-        for i in 0..<Int(header.count) {
-            let type = bytes[at]
-            let length = Int(BigEndian(bytes).u16(at + 1))
-            let start = at + ICEWire.messageHeaderLength
-            body(i, type, UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]))
-            at = start + length
+        var i = 0
+        let count = Int(header.count)
+        while i < count {
+            let type = base.load(fromByteOffset: at, as: UInt8.self)
+            let length = Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: at &+ 1, as: UInt16.self)))
+            let start = at &+ ICEWire.messageHeaderLength
+            body(i, type, UnsafeRawBufferPointer(start: base + start, count: length))
+            at = start &+ length
+            i &+= 1
         }
     }
 }

@@ -18,7 +18,7 @@ enum ICEBenchmarks {
         let tape = PacketTape(live)
         var floorEvents: UInt64 = 0
         var sink: Int64 = 0
-        func runHandler(_ schemas: SchemaSelection) -> Int {
+        @inline(never) func runHandler(_ schemas: SchemaSelection) -> Int {
             let handler = ICEChannelHandler(reference: simulation.reference, configuration: ICEChannelConfiguration(schemas: schemas),
                                             sink: CountingSink())
             tape.forEach { payload, line, ts in handler.receive(payload, feed: .live, line: line, tsRecv: ts) }
