@@ -15,7 +15,7 @@ enum SHFEBenchmarks {
         let tape = PacketTape(simulation.datagrams.filter { config.addresses.contains($0.destination) })
         var floorUpdates: UInt64 = 0
         var sink: Int64 = 0
-        func runHandler(_ schemas: SchemaSelection) -> Int {
+        @inline(never) func runHandler(_ schemas: SchemaSelection) -> Int {
             let handler = SHFEChannelHandler(reference: simulation.reference, configuration: SHFEChannelConfiguration(schemas: schemas),
                                              sink: CountingSink())
             tape.forEach { payload, line, ts in handler.receive(payload, line: line, tsRecv: ts) }
