@@ -129,13 +129,13 @@ public struct ICEPacketView {
     /// validated (every message lies inside the datagram): offsets are wrapping sums and the
     /// bodies are formed without further checks.
     @inlinable public func forEachMessage(_ body: (_ index: Int, _ type: UInt8, _ body: UnsafeRawBufferPointer) -> Void) {
-        let base = bytes.baseAddress!
+        let r = BigEndian(bytes), base = bytes.baseAddress!
         var at = ICEWire.headerLength
         var i = 0
         let count = Int(header.count)
         while i < count {
-            let type = base.load(fromByteOffset: at, as: UInt8.self)
-            let length = Int(UInt16(bigEndian: base.loadUnaligned(fromByteOffset: at &+ 1, as: UInt16.self)))
+            let type = r.u8(at)
+            let length = Int(r.u16(at &+ 1))
             let start = at &+ ICEWire.messageHeaderLength
             body(i, type, UnsafeRawBufferPointer(start: base + start, count: length))
             at = start &+ length
