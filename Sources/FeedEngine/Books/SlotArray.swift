@@ -39,6 +39,14 @@ public final class SlotArray<Element> {
         return base + i
     }
 
+    /// The same for an index the caller's own bookkeeping proves in range (a slot handed out by
+    /// the owner's instrument table at `append`, never removed): checked in debug builds only. The
+    /// per-entry path of a handler uses it (its release check cost 3 instructions per book entry).
+    @inlinable @inline(__always) public func pointer(unchecked i: Int) -> UnsafeMutablePointer<Element> {
+        assert(i >= 0 && i < count, "slot out of range")
+        return base + i
+    }
+
     /// Forgets every element, keeping the storage (a scratch list reused per packet).
     @inlinable public func removeAll() {
         base.deinitialize(count: _count)

@@ -97,7 +97,10 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     // The packet being processed.
     @exclusivity(unchecked) var currentSeq: UInt32 = 0
     @exclusivity(unchecked) var currentTsRecv: UInt64 = 0
-    @exclusivity(unchecked) var currentDelta: Int32 = 0
+    /// ts_recv − SendingTime of the packet, unclamped: clamped to ts_in_delta's 32 bits only when a
+    /// record is built (most packets build none with MBP-1 alone).
+    @exclusivity(unchecked) var currentDeltaNs: Int64 = 0
+    var currentDelta: Int32 { @inline(__always) get { Int32(clamping: currentDeltaNs) } }
     @exclusivity(unchecked) var currentPayload: UnsafeRawBufferPointer?
     @exclusivity(unchecked) var currentQueued = false
 
@@ -262,7 +265,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let packet = MDP3PacketView(unchecked: payload)
         currentSeq = UInt32(truncatingIfNeeded: sequence)
         currentTsRecv = tsRecv
-        currentDelta = Int32(clamping: Int64(bitPattern: tsRecv &- packet.sendingTime))
+        currentDeltaNs = Int64(bitPattern: tsRecv &- packet.sendingTime)
         currentPayload = payload
         currentQueued = false
         if packetNeedsCare {
@@ -433,7 +436,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     @inline(__always)
     func processBookEntry(_ entry: SBEBlock, transactTime: UInt64) {
         guard let slot = slot(for: entry.i32(12)) else { return }
-        let inst = instruments.pointer(slot)
+        let inst = instruments.pointer(unchecked: slot)
         guard admit(inst, slot, entry.u32(16)) else { return }
         let consistent = applyBookEntry(inst, slot: slot, entry, transactTime: transactTime, emit: true)
         if !consistent {
@@ -450,7 +453,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         let transactTime = m.validatedTransactTime
         m.firstGroup.forEachEntry(readingUpTo: Self.trade48FieldsEnd) { entry in
             guard let slot = slot(for: entry.i32(12)) else { return }
-            let inst = instruments.pointer(slot)
+            let inst = instruments.pointer(unchecked: slot)
             let rptSeq = entry.u32(16)
             let firstTimeLive = rptSeq > inst.pointee.lastLiveRptSeq
             _ = admit(inst, slot, rptSeq)
@@ -464,7 +467,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         for i in 0..<group.count {
             let entry = group[i]
             guard let slot = slot(for: entry.i32(4)) else { continue }
-            let inst = instruments.pointer(slot)
+            let inst = instruments.pointer(unchecked: slot)
             // The schema test of `applyStatistic`, made here too: a run without statistics forms no
             // in-place access to `statistics[slot]`, and the statistic is applied out of line, so
             // this loop is small enough to be inlined into its caller.
@@ -585,7 +588,9 @@ public final class CMEChannelHandler<Sink: RecordSink> {
             var recordSize = level.size
             var consistent = true
             // Change, most updates, first: measured faster than one switch over all six actions.
-            if update == MDUpdateAction.change.rawValue {
+            // `_fastPath` weights the branch, so LLVM, which folds this test into the switch below,
+            // peels Change off its jump table again (measured 0.2 % fewer instructions).
+            if _fastPath(update == MDUpdateAction.change.rawValue) {
                 consistent = side.pointee.change(level, at: levelNumber)
             } else {
                 switch update {
