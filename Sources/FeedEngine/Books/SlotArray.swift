@@ -36,7 +36,7 @@ public final class SlotArray<Element> {
     /// Valid until the next `append`.
     @inlinable public func pointer(_ i: Int) -> UnsafeMutablePointer<Element> {
         precondition(i >= 0 && i < count, "slot out of range")
-        return base + i
+        return pointer(unchecked: i)
     }
 
     /// The same for an index the caller's own bookkeeping proves in range (a slot handed out by
