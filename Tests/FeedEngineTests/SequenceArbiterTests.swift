@@ -220,6 +220,48 @@ import Testing
         #expect(h.arbiter.lines[1].onlyThisLine == 10 - 1)  // multiples of 10 except 70
     }
 
+    /// A copy a line delivers late (reordered on that line) takes back the mark its skip left.
+    @Test func onlyThisLineFollowsReorderingWithinALine() {
+        var h = Harness()
+        // A lost 3; B reordered 2 and 3.
+        let arrivals: [(line: Int, sequence: UInt64)] = [(0, 1), (1, 1), (0, 2), (1, 3), (1, 2), (0, 4), (1, 4), (0, 5), (1, 5)]
+        for (t, a) in arrivals.enumerated() { h.data(a.line, a.sequence, at: UInt64(t)) }
+        h.arbiter.finish(tsRecv: 1_000) { _ in }
+        #expect(h.delivered == [1, 2, 3, 4, 5] && h.gaps.isEmpty)
+        #expect(h.arbiter.lines.map(\.onlyThisLine) == [0, 1])  // 3, on B alone
+    }
+
+    /// A heartbeat passing numbers its line did not deliver counts them as missed by that line.
+    @Test func aHeartbeatPastUndeliveredNumbersCountsThemMissed() {
+        var h = Harness()
+        for s: UInt64 in 1...6 { h.data(0, s, at: s * 10) }
+        h.data(1, 1, at: 11); h.data(1, 2, at: 21)
+        h.heartbeat(1, passed: 5, at: 55)   // B lost 3...5
+        h.data(1, 4, at: 56)                // then its copy of 4 arrives after all
+        h.data(1, 6, at: 61)
+        h.arbiter.finish(tsRecv: 1_000) { _ in }
+        #expect(h.arbiter.lines.map(\.onlyThisLine) == [2, 0])  // 3 and 5
+    }
+
+    /// An outage of both lines longer than the attribution window: the numbers lost on both lines
+    /// (a gap) count for neither line, however far the lines skip while the hole is still open.
+    @Test func anOutageOfBothLinesLongerThanTheWindowCountsForNoLine() {
+        var h = Harness(lines: 2, .init(holdTimeoutNs: 1_000, startupGraceNs: 0))
+        for s: UInt64 in 1...10 { h.data(0, s, at: s); h.data(1, s, at: s) }
+        let resume: UInt64 = 200_000
+        for s in resume...(resume + 10) where s != resume + 5 { h.data(0, s, at: 100 + s - resume) }  // A lost one
+        for s in resume...(resume + 10) { h.data(1, s, at: 100 + s - resume) }
+        h.data(0, 13, at: 10_000)  // a stray late copy inside the hole: A delivered 13 after all
+        h.arbiter.finish(tsRecv: 20_000) { _ in }
+        #expect(h.gaps == [11...(resume - 1)])
+        #expect(h.arbiter.lines.map(\.onlyThisLine) == [0, 1])  // resume + 5 on B; nothing of the gap
+        var lone = Harness(lines: 2, .init(holdTimeoutNs: 1_000, startupGraceNs: 0))
+        for s: UInt64 in 1...10 { lone.data(0, s, at: s); lone.data(1, s, at: s) }
+        for s in resume...(resume + 10) { lone.data(0, s, at: 100 + s - resume) }  // B never comes back
+        lone.arbiter.finish(tsRecv: 20_000) { _ in }
+        #expect(lone.arbiter.lines.map(\.onlyThisLine) == [11, 0])
+    }
+
     /// Exact over several turns of the attribution window, where runs both lines delivered are
     /// cleared a word (8 numbers) at a time and the rest one by one.
     @Test func onlyThisLineIsExactOverManyWindows() {

@@ -54,6 +54,15 @@ public struct BookSide: Equatable, Sendable {
         return (top.load(as: UInt64.self), top.load(fromByteOffset: 8, as: UInt64.self))
     }
 
+    /// Whether the best level of the side at `side` differs from `before` (`topBits` taken earlier).
+    /// Branchless (one test, not one per word): in a hot loop a branch per word splits the block,
+    /// and the register allocator shuffles values at the split.
+    @inlinable @inline(__always)
+    public static func topDiffers(_ side: UnsafePointer<BookSide>, from before: (UInt64, UInt64)) -> Bool {
+        let now = topBits(side)
+        return (now.0 ^ before.0) | (now.1 ^ before.1) != 0
+    }
+
     /// The levels' storage, for the hot operations below. They index it unchecked: each checks
     /// `1 <= level <= depth` once, `depth <= 10` (init) and `count <= depth` always hold (every
     /// operation keeps it), so every index they form is in `0..<depth`.
@@ -88,15 +97,27 @@ public struct BookSide: Equatable, Sendable {
     @inlinable @inline(__always)
     @discardableResult
     public mutating func change(_ entry: PriceLevel, at level: Int) -> Bool {
-        guard level >= 1, level <= depth else { return level >= 1 }
+        changeReportingTop(entry, at: level).consistent
+    }
+
+    /// `change`, also telling whether the best level changed. Only a change of level 1 can change
+    /// it, and that is decided at the write: no copy of the old best is kept across the update.
+    @inlinable @inline(__always)
+    public mutating func changeReportingTop(_ entry: PriceLevel, at level: Int) -> (consistent: Bool, topChanged: Bool) {
+        guard level >= 1, level <= depth else { return (level >= 1, false) }
         let k = level - 1
-        guard k < count else { return false }
-        withLevels { levels in
-            if entry.price != undefPrice { levels[k].price = entry.price }
-            levels[k].size = entry.size
-            levels[k].orders = entry.orders
+        guard k < count else { return (false, false) }
+        return withLevels { levels in
+            let new = PriceLevel(price: entry.price != undefPrice ? entry.price : levels[k].price, size: entry.size,
+                                 orders: entry.orders)
+            guard k == 0 else {
+                levels[k] = new
+                return (true, false)
+            }
+            let changed = new != levels[0]
+            levels[0] = new
+            return (true, changed)
         }
-        return true
     }
 
     /// Delete at 1-based `level`: the levels below move up; the removed level is returned.

@@ -11,7 +11,12 @@
 ///   a gap — once every *alive* line's frontier has passed them, or when the hole has been open for
 ///   `holdTimeoutNs`. Both rules use only arrival order and `ts_recv`, so a replay at any speed
 ///   gives exactly the live result.
-/// - Per line it counts the numbers only that line delivered (the other line lost them).
+/// - Per line it counts the numbers only that line delivered (the other line lost them). A line
+///   delivers its numbers in order almost always, so who delivered what is kept as exceptions: every
+///   number up to a line's frontier counts as delivered by it unless it is marked *missed* in a ring
+///   of recent numbers (a number the line skipped, until a late copy arrives). The in-order copy of
+///   either line then costs a compare, not a store. Numbers are attributed about a window
+///   (65,536 numbers) after they were processed, so late copies still count.
 ///
 /// - At start-up the first packets are held for `startupGraceNs` and the sequence starts at the
 ///   lowest number seen, so packets reordered across the lines at the start do not look like a
@@ -124,12 +129,21 @@ public struct SequenceArbiter {
     /// Until this ts_recv the arbiter is starting: packets are held and `expected` is not set.
     private var startupDeadline: UInt64?
     private var store = PacketStore()
-    /// Owns the ring of which lines delivered each recent number (bit per line), to count what
-    /// only one line delivered; the ring is read and written through `deliveredSlots`.
-    @usableFromInline let deliveredBy = DeliveryWindow(size: SequenceArbiter.window)
-    /// `deliveredBy`'s ring (a constant address): marking a number loads no class reference first.
-    @usableFromInline let deliveredSlots: UnsafeMutablePointer<UInt8>
-    @usableFromInline var attributedUpTo: UInt64 = 0
+    /// Owns the ring of which lines missed each recent number (bit per line), to count what only
+    /// one line delivered; the ring is read and written through `missedSlots`.
+    @usableFromInline let missedBy = MissedWindow(size: SequenceArbiter.window)
+    /// `missedBy`'s ring (a constant address): marking a number loads no class reference first.
+    @usableFromInline let missedSlots: UnsafeMutablePointer<UInt8>
+    /// Every number below it has been attributed (counted in `onlyThisLine` or not). The ring holds
+    /// the marks of the numbers `attributedUpTo..<attributedUpTo + window`, and only of those.
+    /// (Sequence numbers start at 1.)
+    @usableFromInline var attributedUpTo: UInt64 = 1
+    /// `attributedUpTo + window`: a delivery reaching it makes the next attribution due.
+    @usableFromInline var attributionDueAt = 1 + UInt64(SequenceArbiter.window)
+    /// Missed numbers that did not fit the ring, per line: a line skipping to a window or more past
+    /// `attributedUpTo`, which happens only while a hole on every line is still open (an outage of
+    /// both lines). Usually empty.
+    var farMissed: [(line: Int, numbers: ClosedRange<UInt64>)] = []
     @usableFromInline static var window: Int { 1 << 16 }
 
     public init(lineCount: Int, configuration: Configuration = .init()) {
@@ -139,7 +153,7 @@ public struct SequenceArbiter {
         lineStats = .init(repeating: LineStats())
         frontier = .init(repeating: 0)
         lastSeen = .init(repeating: 0)
-        deliveredSlots = deliveredBy.lines
+        missedSlots = missedBy.lines
     }
 
     public var heldCount: Int { held.count }
@@ -151,7 +165,7 @@ public struct SequenceArbiter {
         precondition(count >= 1)
         see(line, tsRecv)
         let last = sequence + UInt64(count) - 1
-        advance(line, to: last)
+        advance(line, from: sequence, to: last)
         if _expected == nil {
             // Starting: hold everything for the grace period, then begin at the lowest number.
             if startupDeadline == nil { startupDeadline = tsRecv &+ configuration.startupGraceNs }
@@ -169,9 +183,9 @@ public struct SequenceArbiter {
             duplicate(line: line, sequence: sequence, count: count)
         } else if sequence <= next {
             let skip = Int(next - sequence)
-            markDelivered(line: line, from: next, to: last)
             lineStats[line].delivered += 1
             _expected = last + 1
+            attributeIfDue(last)
             body(.deliver(payload: payload, sequence: sequence, count: count, skip: skip, tsRecv: tsRecv, line: line))
             drainHeld(tsRecv: tsRecv, body)
         } else if held.contains(where: { $0.sequence == sequence }) {
@@ -197,29 +211,33 @@ public struct SequenceArbiter {
         // `last` neither wraps nor is the sentinel (with a count of 1, one compare that also
         // rejects a sequence equal to the sentinel `UInt64.max`).
         guard last >= sequence, last != .max else { return false }
+        // The line continues from its last copy (else it skipped numbers: `receive` marks them) and
+        // no attribution is due (`receive` does it).
+        guard sequence == frontier[line] &+ 1, last < attributionDueAt else { return false }
         see(line, tsRecv)
-        // The window's store first: after it, the writes to this struct below are adjacent, so the
-        // resets of `inOrderNext` by their observers are dead stores the compiler drops.
-        markDelivered(line: line, from: sequence, to: last)
-        lineStats[line].delivered &+= 1
         frontier[line] = last  // `advance`, unconditionally: no line is past `expected` (steady state)
+        lineStats[line].delivered &+= 1
         furthest = last
         processedBelow = last &+ 1  // `_expected`, already started (`inOrderNext` matched)
         inOrderNext = last &+ 1  // after the writes above reset it: still the steady state
         return true
     }
 
-    /// Whether numbers `sequence..<sequence+count` were all processed already: such a copy can be
-    /// counted and dropped without validating it (cheap pre-check for the other line's copies).
-    @inlinable public func isOldDuplicate(sequence: UInt64, count: Int) -> Bool {
-        sequence &+ UInt64(count) &- 1 < processedBelow
-    }
-
-    /// Counts a copy that `isOldDuplicate` said was already processed.
-    @inlinable @inline(__always) public mutating func countDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) {
+    /// The other line's copy of numbers already processed, the usual case, counted without the
+    /// event machinery and without validating the copy: when numbers `sequence..<sequence+count`
+    /// were all processed and the copy continues `line` (it skipped nothing since the line's last
+    /// copy, so there is nothing to mark), it is counted as a duplicate and true is returned.
+    /// Otherwise nothing changes and false is returned: validate it and call `receive`.
+    /// (`furthest` stays: it matters only at or past `expected`, and these numbers are below it.)
+    @inlinable @inline(__always)
+    public mutating func countIfOldDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
+        let last = sequence &+ UInt64(count) &- 1
+        // Mutating, so the frontier is read in place (a non-mutating read copied all eight).
+        guard last < processedBelow, sequence == frontier[line] &+ 1 else { return false }
         see(line, tsRecv)
-        advance(line, to: sequence &+ UInt64(count) &- 1)
+        frontier[line] = last
         duplicate(line: line, sequence: sequence, count: count)
+        return true
     }
 
     /// A heartbeat on `line` showing it has passed every number up to `passed` (nil: it shows
@@ -228,7 +246,7 @@ public struct SequenceArbiter {
         defer { refreshInOrder() }
         lineStats[line].heartbeats += 1
         see(line, tsRecv)
-        if let passed { advance(line, to: passed) }
+        if let passed { pass(line, to: passed) }
         if _expected == nil {
             if held.isEmpty, let passed { _expected = recoversGaps ? min(firstNumber ?? passed + 1, passed + 1) : passed + 1 }
             return endStartupIfDue(now: tsRecv, body)
@@ -260,11 +278,13 @@ public struct SequenceArbiter {
         _expected = nil
         _missing = nil
         startupDeadline = nil
+        flushAttribution(upTo: .max)
         frontier = .init(repeating: 0)
         furthest = 0
-        flushAttribution(upTo: .max)
-        attributedUpTo = 0
-        deliveredBy.clear()
+        attributedUpTo = 1
+        attributionDueAt = 1 + UInt64(Self.window)
+        farMissed.removeAll()
+        missedBy.clear()
     }
 
     /// Declares every still-open hole lost (end of a capture): held packets are delivered.
@@ -335,10 +355,42 @@ public struct SequenceArbiter {
         }
     }
 
-    /// `line` has passed every number up to `number`.
-    @inlinable @inline(__always) mutating func advance(_ line: Int, to number: UInt64) {
-        if number > frontier[line] { frontier[line] = number }
+    /// `line` delivered numbers `from...to`.
+    @inlinable @inline(__always) mutating func advance(_ line: Int, from: UInt64, to: UInt64) {
+        noteDelivery(line, from: from, to: to)
+        if to > furthest { furthest = to }
+    }
+
+    /// `line` has passed every number up to `number` without delivering the ones past its frontier
+    /// (a heartbeat): those are missed.
+    mutating func pass(_ line: Int, to number: UInt64) {
+        let f = frontier[line]
+        if number > f {
+            markMissed(line: line, from: f + 1, to: number)
+            frontier[line] = number
+        }
         if number > furthest { furthest = number }
+    }
+
+    /// `line` delivered numbers `from...to`: its frontier moves on. The usual copy continues the
+    /// line (one compare); one that skips numbers, or comes back for numbers it had skipped, updates
+    /// the marks out of line.
+    @inlinable @inline(__always) mutating func noteDelivery(_ line: Int, from: UInt64, to: UInt64) {
+        if _fastPath(from == frontier[line] &+ 1) {
+            frontier[line] = to
+        } else {
+            noteDeliveryOutOfOrder(line, from: from, to: to)
+        }
+    }
+
+    @usableFromInline mutating func noteDeliveryOutOfOrder(_ line: Int, from: UInt64, to: UInt64) {
+        let f = frontier[line]
+        if from > f &+ 1 {
+            markMissed(line: line, from: f &+ 1, to: from - 1)  // skipped: lost on this line, or late
+        } else if from <= f {
+            unmarkMissed(line: line, from: from, to: min(to, f))  // a late copy, or a duplicate
+        }
+        if to > f { frontier[line] = to }
     }
 
     /// A datagram arrived on `line`: counted, its time kept.
@@ -347,10 +399,9 @@ public struct SequenceArbiter {
         lastSeen[line] = tsRecv
     }
 
-    /// (Always inlined: with the usual constant `count` of 1 the attribution loop folds away.)
+    /// A copy of numbers processed already (its attribution was noted by `advance`).
     @inlinable @inline(__always) mutating func duplicate(line: Int, sequence: UInt64, count: Int) {
         lineStats[line].duplicates &+= 1
-        markDelivered(line: line, from: sequence, to: sequence + UInt64(count) - 1)
     }
 
     /// Delivers the held packets that continue the sequence; the ones wholly before `expected` (other
@@ -361,8 +412,8 @@ public struct SequenceArbiter {
             let last = packet.sequence + UInt64(packet.count) - 1
             if last >= next {
                 lineStats[packet.line].delivered += 1
-                markDelivered(line: packet.line, from: next, to: last)
                 _expected = last + 1
+                attributeIfDue(last)
                 packet.bytes.withUnsafeBytes { bytes in
                     body(.deliver(payload: bytes, sequence: packet.sequence, count: packet.count,
                                   skip: Int(next - packet.sequence), tsRecv: tsRecv, line: packet.line))
@@ -416,70 +467,139 @@ public struct SequenceArbiter {
         body(.gap(from: from, to: to, tsRecv: tsRecv))
     }
 
-    /// Records that `line` delivered numbers `from...to`; numbers that fall out of the window are
-    /// attributed: delivered by exactly one line → that line's `onlyThisLine`.
-    @inlinable @inline(__always)
-    mutating func markDelivered(line: Int, from: UInt64, to: UInt64) {
-        let window = UInt64(Self.window)
-        // Usually `to` is in the window `attributedUpTo..<attributedUpTo + window`: one unsigned
-        // compare tells (a number below it wraps around to a large difference).
-        if to &- attributedUpTo >= window {
-            guard to >= attributedUpTo else { return }  // attributed already
-            // Attribute in batches of 1/16 of the window: one call per 4,096 numbers, not one per packet.
-            flushAttribution(upTo: to &- window &+ 1 &+ window / 16)
-        }
-        let bit = UInt8(1) &<< UInt8(truncatingIfNeeded: line)
-        let mask = window &- 1
-        let slots = deliveredSlots
-        // The first number, then the rest: written so that a single number (count 1, a constant at
-        // most call sites) compiles to one store, with no loop.
-        // A range may start before the attributed numbers; a single number may not (the window
-        // test above returns for one below them, and a flush leaves `attributedUpTo` below `to`):
-        // with a constant count of 1 the test folds away.
-        var n = from != to && from < attributedUpTo ? attributedUpTo : from
-        slots[Int(truncatingIfNeeded: n & mask)] |= bit
-        while n < to {
-            n &+= 1
-            slots[Int(truncatingIfNeeded: n & mask)] |= bit
+    // MARK: - Attribution (which line delivered what)
+
+    /// Attributes the numbers a window behind `last` once a delivery reaches `attributionDueAt`:
+    /// one flush per 4,096 numbers (1/16 of the window), not one per packet.
+    @inlinable @inline(__always) mutating func attributeIfDue(_ last: UInt64) {
+        if _slowPath(last >= attributionDueAt) {
+            let window = UInt64(Self.window)
+            flushAttribution(upTo: last &- window &+ 1 &+ window / 16)
         }
     }
 
+    /// Marks numbers `from...to` missed by `line` (first making room in the window for `to`).
+    /// Numbers already attributed are left alone; numbers past the window go to `farMissed`.
+    @usableFromInline mutating func markMissed(line: Int, from: UInt64, to: UInt64) {
+        let window = UInt64(Self.window)
+        if to >= attributionDueAt { flushAttribution(upTo: to - window + 1 + window / 16) }
+        let bit = UInt8(1) << UInt8(line)
+        let windowEnd = attributedUpTo + window
+        var n = max(from, attributedUpTo)
+        while n <= to && n < windowEnd {
+            missedSlots[Int(n % window)] |= bit
+            n += 1
+        }
+        if to >= windowEnd { farMissed.append((line, max(from, windowEnd)...to)) }
+    }
+
+    /// A late copy from `line` of numbers `from...to` it had skipped: no longer missed by it.
+    @usableFromInline mutating func unmarkMissed(line: Int, from: UInt64, to: UInt64) {
+        let window = UInt64(Self.window)
+        let bit = UInt8(1) << UInt8(line)
+        var n = max(from, attributedUpTo)
+        while n <= to && n < attributedUpTo + window {
+            missedSlots[Int(n % window)] &= ~bit
+            n += 1
+        }
+        if !farMissed.isEmpty {
+            // Cut `from...to` out of the line's far ranges (each may split in two).
+            farMissed = farMissed.flatMap { far -> [(line: Int, numbers: ClosedRange<UInt64>)] in
+                guard far.line == line, far.numbers.overlaps(from...to) else { return [far] }
+                var rest: [(line: Int, numbers: ClosedRange<UInt64>)] = []
+                if far.numbers.lowerBound < from { rest.append((line, far.numbers.lowerBound...(from - 1))) }
+                if far.numbers.upperBound > to { rest.append((line, (to + 1)...far.numbers.upperBound)) }
+                return rest
+            }
+        }
+    }
+
+    /// The lines whose frontier is at or past `number` (they delivered it unless they missed it),
+    /// and the last number for which that set holds (the lowest of their frontiers).
+    func linesPassed(_ number: UInt64) -> (lines: UInt8, through: UInt64) {
+        var lines: UInt8 = 0
+        var through = UInt64.max
+        for line in 0..<lineCount where frontier[line] >= number {
+            lines |= 1 << UInt8(line)
+            through = min(through, frontier[line])
+        }
+        return (lines, through)
+    }
+
+    /// Attributes the numbers below `limit` and below `expected`: a number delivered by exactly one
+    /// line counts for that line's `onlyThisLine`. The ring's marks are cleared as they are read.
     @usableFromInline mutating func flushAttribution(upTo limit: UInt64) {
         let window = UInt64(Self.window)
         let end = limit == .max ? (_expected ?? attributedUpTo) : min(limit, _expected ?? limit)
         var n = attributedUpTo
-        // Walk at most one window: older numbers were attributed already.
-        if end > n + window { n = end - window }
-        // Usually both lines of a pair delivered every number: 8 such slots (bytes 0b11) are
-        // checked and cleared as one word. A word starts at a number divisible by 8, so it never
-        // wraps the ring (its size is a multiple of 8).
-        let bothOfTwo: UInt64 = 0x0303_0303_0303_0303
+        guard n < end else { return }
+        // Past `attributedUpTo + window` nothing is marked in the ring (marks are written only inside
+        // the window).
+        let markedEnd = min(end, n + window)
+        var (passed, through) = linesPassed(n)
+        if !farMissed.isEmpty {
+            // After an outage of every line: number by number, the far ranges included.
+            while n < end {
+                if n > through { (passed, through) = linesPassed(n) }
+                var missed: UInt8 = 0
+                if n < markedEnd {
+                    missed = missedSlots[Int(n % window)]
+                    missedSlots[Int(n % window)] = 0
+                }
+                for far in farMissed where far.numbers.contains(n) { missed |= 1 << UInt8(far.line) }
+                let delivered = passed & ~missed
+                if delivered != 0 && delivered & (delivered &- 1) == 0 {
+                    lineStats[delivered.trailingZeroBitCount].onlyThisLine += 1
+                }
+                n += 1
+            }
+            farMissed = farMissed.compactMap { far in
+                far.numbers.upperBound < end ? nil : (far.line, max(far.numbers.lowerBound, end)...far.numbers.upperBound)
+            }
+        }
         while n < end {
-            if n & 7 == 0, end - n >= 8 {
-                let word = UnsafeMutableRawPointer(deliveredSlots + Int(n % window))
-                if word.loadUnaligned(as: UInt64.self) == bothOfTwo {
-                    word.storeBytes(of: 0, as: UInt64.self)
-                    n += 8
+            if n > through { (passed, through) = linesPassed(n) }
+            let single = passed != 0 && passed & (passed &- 1) == 0
+            if n >= markedEnd {
+                // Unmarked: every number up to `through` was delivered by exactly the lines in `passed`.
+                let stop = through < end ? through + 1 : end
+                if single { lineStats[passed.trailingZeroBitCount].onlyThisLine += Int(stop - n) }
+                n = stop
+                continue
+            }
+            // Usually no line missed anything: 8 slots are checked as one word, as long as the set
+            // of lines holds. A word starts at a number divisible by 8, so it never wraps the ring
+            // (its size is a multiple of 8).
+            if n & 7 == 0 {
+                let wordsEnd = through < markedEnd ? through + 1 : markedEnd
+                var m = n
+                while wordsEnd - m >= 8, UnsafeRawPointer(missedSlots + Int(m % window)).loadUnaligned(as: UInt64.self) == 0 {
+                    m += 8
+                }
+                if m != n {
+                    if single { lineStats[passed.trailingZeroBitCount].onlyThisLine += Int(m - n) }
+                    n = m
                     continue
                 }
             }
             let slot = Int(n % window)
-            let mask = deliveredSlots[slot]
-            if mask != 0 && mask & (mask - 1) == 0 {
-                lineStats[mask.trailingZeroBitCount].onlyThisLine += 1
+            let delivered = passed & ~missedSlots[slot]
+            missedSlots[slot] = 0
+            if delivered != 0 && delivered & (delivered &- 1) == 0 {
+                lineStats[delivered.trailingZeroBitCount].onlyThisLine += 1
             }
-            deliveredSlots[slot] = 0
             n += 1
         }
-        attributedUpTo = max(attributedUpTo, end)
+        attributedUpTo = end
+        attributionDueAt = end + window
     }
 }
 
-/// Which lines delivered each recent sequence number (a bit per line), in a ring indexed by the
-/// number modulo `size`. A class owning its buffer, so that marking a number on the hot path is a
-/// store — an array here would cost a copy-on-write uniqueness check per datagram. One arbiter owns
+/// Which lines missed each recent sequence number (a bit per line), in a ring indexed by the
+/// number modulo `size`. A class owning its buffer, so that a mark is a store — an array here would
+/// cost a copy-on-write uniqueness check per mark. One arbiter owns
 /// it; a copy of that arbiter (to read its counters) shares it, so only the original is driven.
-public final class DeliveryWindow {
+public final class MissedWindow {
     @usableFromInline let lines: UnsafeMutablePointer<UInt8>
     @usableFromInline let size: Int
 

@@ -150,8 +150,8 @@ public final class ICEChannelHandler<Sink: RecordSink> {
         guard definitionsSent else { return receiveFirst(payload, feed: feed, line: line, tsRecv: tsRecv) }
         // The other line's copy of messages already processed: count it, skip validation.
         if feed == .live, let header = ICEPacketHeader.read(payload), !header.isHeartbeat, header.session == session,
-           liveArbiter.isOldDuplicate(sequence: UInt64(header.sequence), count: Int(header.count)) {
-            return liveArbiter.countDuplicate(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv)
+           liveArbiter.countIfOldDuplicate(line: line, sequence: UInt64(header.sequence), count: Int(header.count), tsRecv: tsRecv) {
+            return
         }
         receiveChecked(payload, feed: feed, line: line, tsRecv: tsRecv)
     }

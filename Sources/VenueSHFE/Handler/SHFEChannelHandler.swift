@@ -204,8 +204,9 @@ public final class SHFEChannelHandler<Sink: RecordSink> {
         }
         // The other line's copy of a packet already applied: count it, skip validation.
         if !h.isHeartbeat, h.topicID == reference.topicID, h.commPhaseNo == session,
-           h.centerChangeNo == centre, arbiter.isOldDuplicate(sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1) {
-            return arbiter.countDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv)
+           h.centerChangeNo == centre,
+           arbiter.countIfOldDuplicate(line: line, sequence: UInt64(UInt32(bitPattern: h.packetNo)), count: 1, tsRecv: tsRecv) {
+            return
         }
         receiveNew(payload, header: h, line: line, tsRecv: tsRecv)
     }
