@@ -104,7 +104,8 @@ public struct SequenceArbiter {
 
     /// Highest number each line has passed; 0 = nothing yet (sequence numbers start at 1).
     @usableFromInline var frontier: InlineArray<8, UInt64>
-    /// The highest frontier of any line.
+    /// The highest frontier of any line, where that is at or past `expected`; below it, it may lag
+    /// (the steady-state paths leave it: it is used only against `expected`).
     @usableFromInline var furthest: UInt64 = 0 { didSet { inOrderNext = .max } }
     /// `expected` while the steady state holds (nothing held, no hole waiting for recovery, no
     /// line past `expected`), else `UInt64.max`: `acceptInOrder` decides with one compare. Fail-safe:
@@ -217,7 +218,7 @@ public struct SequenceArbiter {
         see(line, tsRecv)
         frontier[line] = last  // `advance`, unconditionally: no line is past `expected` (steady state)
         lineStats[line].delivered &+= 1
-        furthest = last
+        // `furthest` stays (see its note): `last` is below the new `expected`.
         processedBelow = last &+ 1  // `_expected`, already started (`inOrderNext` matched)
         inOrderNext = last &+ 1  // after the writes above reset it: still the steady state
         return true
@@ -228,7 +229,7 @@ public struct SequenceArbiter {
     /// were all processed and the copy continues `line` (it skipped nothing since the line's last
     /// copy, so there is nothing to mark), it is counted as a duplicate and true is returned.
     /// Otherwise nothing changes and false is returned: validate it and call `receive`.
-    /// (`furthest` stays: it matters only at or past `expected`, and these numbers are below it.)
+    /// (`furthest` stays, see its note: these numbers are below `expected`.)
     @inlinable @inline(__always)
     public mutating func countIfOldDuplicate(line: Int, sequence: UInt64, count: Int, tsRecv: UInt64) -> Bool {
         let last = sequence &+ UInt64(count) &- 1

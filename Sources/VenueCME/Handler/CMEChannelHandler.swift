@@ -101,8 +101,11 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// record is built (most packets build none with MBP-1 alone).
     @exclusivity(unchecked) var currentDeltaNs: Int64 = 0
     var currentDelta: Int32 { @inline(__always) get { Int32(clamping: currentDeltaNs) } }
-    @exclusivity(unchecked) var currentPayload: UnsafeRawBufferPointer?
-    @exclusivity(unchecked) var currentQueued = false
+    /// The packet being processed; valid only while `currentQueueable` or during `processPacket`.
+    @exclusivity(unchecked) var currentPayload = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// A packet is being processed and is not in the recovery queue yet (`enqueueCurrent` may queue
+    /// it). A flag rather than an optional payload: clearing it is one store.
+    @exclusivity(unchecked) var currentQueueable = false
 
     @exclusivity(unchecked) var freshStart: Bool? { didSet { refreshPacketGate() } }
     /// Whether a packet needs more than the steady state: it is the first (a late join starts a
@@ -265,27 +268,28 @@ public final class CMEChannelHandler<Sink: RecordSink> {
         currentTsRecv = tsRecv
         currentDeltaNs = Int64(bitPattern: tsRecv &- packet.sendingTime)
         currentPayload = payload
-        currentQueued = false
+        currentQueueable = true
         if packetNeedsCare {
             // A late join's recovery queues this packet (`markStale`), or the test below does.
             if freshStart == nil { noteFirstPacket(sequence: sequence, tsRecv: tsRecv) }
             if isRecovering { enqueueCurrent() }
         }
-        // The message loop of MDP3PacketView.forEachMessage, written out: no closure context.
+        // The message loop of MDP3PacketView.forEachMessage, written out: no closure context. A
+        // framed packet holds at least one message, so the loop tests after each one.
         var offset = MDP3.packetHeaderSize
         let base = payload.baseAddress!
-        while offset < payload.count {
+        repeat {
             let message = MDP3MessageView(base: base + offset)
             processMessage(message)
             offset &+= message.size
-        }
-        currentPayload = nil
+        } while offset < payload.count
+        currentQueueable = false
     }
 
     func enqueueCurrent() {
-        guard !currentQueued, let payload = currentPayload else { return }
-        currentQueued = true
-        recoveryQueue.append(packetStore.store(payload, sequence: UInt64(currentSeq), count: 1, tsRecv: currentTsRecv, line: 0))
+        guard currentQueueable else { return }
+        currentQueueable = false
+        recoveryQueue.append(packetStore.store(currentPayload, sequence: UInt64(currentSeq), count: 1, tsRecv: currentTsRecv, line: 0))
         if recoveryQueue.count > configuration.maxRecoveryQueue {
             packetStore.recycle(recoveryQueue.removeFirst())
             queueStartSeq = recoveryQueue.first?.sequence ?? queueStartSeq

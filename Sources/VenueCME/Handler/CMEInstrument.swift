@@ -13,10 +13,14 @@ public struct CMEInstrument: Sendable {
     public internal(set) var book: LevelBook
     /// The implied book (depth from GBI, 2), kept apart from the outright book (DESIGN.md).
     public internal(set) var implied: LevelBook
-    /// The RptSeq of the last entry applied (§9.2).
+    /// The RptSeq of the last entry applied (§9.2). In the steady state it is `steadyNextRptSeq - 1`
+    /// and only that is stored (one store per entry, not two); `_lastRptSeq` holds it otherwise.
     public internal(set) var lastRptSeq: UInt32 {
-        get { _lastRptSeq }
-        set { _lastRptSeq = newValue; refreshSteadyRptSeq() }
+        get { steadyNextRptSeq != .max ? UInt32(truncatingIfNeeded: steadyNextRptSeq &- 1) : _lastRptSeq }
+        set {
+            _lastRptSeq = newValue
+            steadyNextRptSeq = baselineKnown && !isUnverified ? UInt64(newValue) &+ 1 : .max
+        }
     }
     private var _lastRptSeq: UInt32 = 0
     /// Highest RptSeq seen on a live packet. A snapshot can move `lastRptSeq` past packets still in
@@ -51,14 +55,16 @@ public struct CMEInstrument: Sendable {
         implied = LevelBook(depth: min(10, max(0, definition.impliedDepth)))
     }
 
+    /// After `baselineKnown` or `isUnverified` changed: `lastRptSeq` (read as it was) set again, so
+    /// the steady state is derived anew.
     private mutating func refreshSteadyRptSeq() {
-        steadyNextRptSeq = baselineKnown && !isUnverified ? UInt64(_lastRptSeq) &+ 1 : .max
+        let last = steadyNextRptSeq != .max ? UInt32(truncatingIfNeeded: steadyNextRptSeq &- 1) : _lastRptSeq
+        lastRptSeq = last
     }
 
     /// Takes `rptSeq` as applied when it is `steadyNextRptSeq`: the state stays steady, one step on.
     @inline(__always)
     mutating func advanceSteady(_ rptSeq: UInt32) {
-        _lastRptSeq = rptSeq
         steadyNextRptSeq = UInt64(rptSeq) &+ 1
     }
 

@@ -101,7 +101,7 @@ extension CMEChannelHandler {
             snapshotLoop.reset()
             seenInSnapshotCycle.removeAll()
         }
-        if currentPayload != nil { enqueueCurrent() }
+        enqueueCurrent()  // the packet being processed, if any
     }
 
     func proveContinuity(_ slot: Int) {
