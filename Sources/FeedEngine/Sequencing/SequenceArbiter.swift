@@ -114,7 +114,7 @@ public struct SequenceArbiter {
     /// mutating methods re-arm it when they end (`refreshInOrder`); `acceptInOrder` re-arms it itself.
     @usableFromInline var inOrderNext: UInt64 = .max
     /// `expected`, or 0 before the first packet (every number below it was processed): the storage
-    /// of `_expected`, and `isOldDuplicate` needs one compare per copy of the other line.
+    /// of `_expected`, and `countIfOldDuplicate` needs one compare per copy of the other line.
     @usableFromInline var processedBelow: UInt64 = 0
     /// Last ts_recv of each line; valid once the line has received a datagram (`hasSeen`).
     @usableFromInline var lastSeen: InlineArray<8, UInt64>
