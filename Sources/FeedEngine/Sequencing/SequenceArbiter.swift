@@ -143,8 +143,11 @@ public struct SequenceArbiter {
     @usableFromInline var attributionDueAt = 1 + UInt64(SequenceArbiter.window)
     /// Missed numbers that did not fit the ring, per line: a line skipping to a window or more past
     /// `attributedUpTo`, which happens only while a hole on every line is still open (an outage of
-    /// both lines). Usually empty.
+    /// both lines). Usually empty; at most `farMissedLimit` ranges (past it the oldest is forgotten,
+    /// and its numbers count as delivered by its line: only a stream of absurd sequence numbers
+    /// gets there).
     var farMissed: [(line: Int, numbers: ClosedRange<UInt64>)] = []
+    static var farMissedLimit: Int { 256 }
     @usableFromInline static var window: Int { 1 << 16 }
 
     public init(lineCount: Int, configuration: Configuration = .init()) {
@@ -491,7 +494,10 @@ public struct SequenceArbiter {
             missedSlots[Int(n % window)] |= bit
             n += 1
         }
-        if to >= windowEnd { farMissed.append((line, max(from, windowEnd)...to)) }
+        if to >= windowEnd {
+            farMissed.append((line, max(from, windowEnd)...to))
+            if farMissed.count > Self.farMissedLimit { farMissed.removeFirst() }
+        }
     }
 
     /// A late copy from `line` of numbers `from...to` it had skipped: no longer missed by it.
@@ -539,20 +545,35 @@ public struct SequenceArbiter {
         let markedEnd = min(end, n + window)
         var (passed, through) = linesPassed(n)
         if !farMissed.isEmpty {
-            // After an outage of every line: number by number, the far ranges included.
-            while n < end {
-                if n > through { (passed, through) = linesPassed(n) }
-                var missed: UInt8 = 0
-                if n < markedEnd {
-                    missed = missedSlots[Int(n % window)]
-                    missedSlots[Int(n % window)] = 0
+            // After an outage of every line: in segments over which neither the set of lines that
+            // passed a number nor the far ranges covering it change; number by number only inside
+            // the ring's window.
+            var cuts = [end]
+            func cut(_ number: UInt64) { if number > n && number < end { cuts.append(number) } }
+            cut(markedEnd)
+            for line in 0..<lineCount where frontier[line] < .max { cut(frontier[line] + 1) }
+            for far in farMissed {
+                cut(far.numbers.lowerBound)
+                if far.numbers.upperBound < .max { cut(far.numbers.upperBound + 1) }
+            }
+            cuts.sort()
+            for stop in cuts where stop > n {
+                var lines = linesPassed(n).lines
+                for far in farMissed where far.numbers.contains(n) { lines &= ~(1 << UInt8(far.line)) }
+                if n >= markedEnd {
+                    if lines != 0 && lines & (lines &- 1) == 0 {
+                        lineStats[lines.trailingZeroBitCount].onlyThisLine += Int(stop - n)
+                    }
+                } else {
+                    for m in n..<stop {
+                        let delivered = lines & ~missedSlots[Int(m % window)]
+                        missedSlots[Int(m % window)] = 0
+                        if delivered != 0 && delivered & (delivered &- 1) == 0 {
+                            lineStats[delivered.trailingZeroBitCount].onlyThisLine += 1
+                        }
+                    }
                 }
-                for far in farMissed where far.numbers.contains(n) { missed |= 1 << UInt8(far.line) }
-                let delivered = passed & ~missed
-                if delivered != 0 && delivered & (delivered &- 1) == 0 {
-                    lineStats[delivered.trailingZeroBitCount].onlyThisLine += 1
-                }
-                n += 1
+                n = stop
             }
             farMissed = farMissed.compactMap { far in
                 far.numbers.upperBound < end ? nil : (far.line, max(far.numbers.lowerBound, end)...far.numbers.upperBound)
