@@ -54,15 +54,6 @@ public struct BookSide: Equatable, Sendable {
         return (top.load(as: UInt64.self), top.load(fromByteOffset: 8, as: UInt64.self))
     }
 
-    /// Whether the best level of the side at `side` differs from `before` (`topBits` taken earlier).
-    /// Branchless (one test, not one per word): in a hot loop a branch per word splits the block,
-    /// and the register allocator shuffles values at the split.
-    @inlinable @inline(__always)
-    public static func topDiffers(_ side: UnsafePointer<BookSide>, from before: (UInt64, UInt64)) -> Bool {
-        let now = topBits(side)
-        return (now.0 ^ before.0) | (now.1 ^ before.1) != 0
-    }
-
     /// The levels' storage, for the hot operations below. They index it unchecked: each checks
     /// `1 <= level <= depth` once, `depth <= 10` (init) and `count <= depth` always hold (every
     /// operation keeps it), so every index they form is in `0..<depth`.

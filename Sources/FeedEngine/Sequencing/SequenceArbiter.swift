@@ -521,20 +521,40 @@ public struct SequenceArbiter {
         }
     }
 
-    /// The lines whose frontier is at or past `number` (they delivered it unless they missed it),
-    /// and the last number for which that set holds (the lowest of their frontiers).
-    func linesPassed(_ number: UInt64) -> (lines: UInt8, through: UInt64) {
+    /// The lines that delivered `number` as far as the frontiers and the far ranges tell: their
+    /// frontier is at or past it and no far range of theirs covers it (the ring may mark more).
+    func linesDelivering(_ number: UInt64) -> UInt8 {
         var lines: UInt8 = 0
-        var through = UInt64.max
-        for line in 0..<lineCount where frontier[line] >= number {
-            lines |= 1 << UInt8(line)
-            through = min(through, frontier[line])
+        for line in 0..<lineCount where frontier[line] >= number { lines |= 1 << UInt8(line) }
+        for far in farMissed where far.numbers.contains(number) { lines &= ~(1 << UInt8(far.line)) }
+        return lines
+    }
+
+    /// Where the set `linesDelivering` gives stops holding, after `number`: at a line's frontier
+    /// plus one, at the end of the ring's window, at a far range's ends, or at `end`.
+    func nextChange(after number: UInt64, end: UInt64, markedEnd: UInt64) -> UInt64 {
+        var next = end
+        func consider(_ candidate: UInt64) { if candidate > number && candidate < next { next = candidate } }
+        consider(markedEnd)
+        for line in 0..<lineCount where frontier[line] < .max { consider(frontier[line] + 1) }
+        for far in farMissed {
+            consider(far.numbers.lowerBound)
+            if far.numbers.upperBound < .max { consider(far.numbers.upperBound + 1) }
         }
-        return (lines, through)
+        return next
+    }
+
+    /// Counts `count` numbers that exactly the lines in `lines` delivered: for that line when it is
+    /// one line.
+    mutating func credit(_ lines: UInt8, _ count: Int) {
+        if lines != 0 && lines & (lines &- 1) == 0 { lineStats[lines.trailingZeroBitCount].onlyThisLine += count }
     }
 
     /// Attributes the numbers below `limit` and below `expected`: a number delivered by exactly one
-    /// line counts for that line's `onlyThisLine`. The ring's marks are cleared as they are read.
+    /// line counts for that line's `onlyThisLine`. It goes in segments over which the lines that
+    /// passed a number and the far ranges covering it do not change (usually one); only inside the
+    /// ring's window are numbers read one by one (8 at a time where no line missed any), and their
+    /// marks cleared.
     @usableFromInline mutating func flushAttribution(upTo limit: UInt64) {
         let window = UInt64(Self.window)
         let end = limit == .max ? (_expected ?? attributedUpTo) : min(limit, _expected ?? limit)
@@ -543,74 +563,38 @@ public struct SequenceArbiter {
         // Past `attributedUpTo + window` nothing is marked in the ring (marks are written only inside
         // the window).
         let markedEnd = min(end, n + window)
-        var (passed, through) = linesPassed(n)
-        if !farMissed.isEmpty {
-            // After an outage of every line: in segments over which neither the set of lines that
-            // passed a number nor the far ranges covering it change; number by number only inside
-            // the ring's window.
-            var cuts = [end]
-            func cut(_ number: UInt64) { if number > n && number < end { cuts.append(number) } }
-            cut(markedEnd)
-            for line in 0..<lineCount where frontier[line] < .max { cut(frontier[line] + 1) }
-            for far in farMissed {
-                cut(far.numbers.lowerBound)
-                if far.numbers.upperBound < .max { cut(far.numbers.upperBound + 1) }
-            }
-            cuts.sort()
-            for stop in cuts where stop > n {
-                var lines = linesPassed(n).lines
-                for far in farMissed where far.numbers.contains(n) { lines &= ~(1 << UInt8(far.line)) }
-                if n >= markedEnd {
-                    if lines != 0 && lines & (lines &- 1) == 0 {
-                        lineStats[lines.trailingZeroBitCount].onlyThisLine += Int(stop - n)
-                    }
-                } else {
-                    for m in n..<stop {
-                        let delivered = lines & ~missedSlots[Int(m % window)]
-                        missedSlots[Int(m % window)] = 0
-                        if delivered != 0 && delivered & (delivered &- 1) == 0 {
-                            lineStats[delivered.trailingZeroBitCount].onlyThisLine += 1
-                        }
-                    }
-                }
-                n = stop
-            }
-            farMissed = farMissed.compactMap { far in
-                far.numbers.upperBound < end ? nil : (far.line, max(far.numbers.lowerBound, end)...far.numbers.upperBound)
-            }
-        }
         while n < end {
-            if n > through { (passed, through) = linesPassed(n) }
-            let single = passed != 0 && passed & (passed &- 1) == 0
+            let stop = nextChange(after: n, end: end, markedEnd: markedEnd)
+            let lines = linesDelivering(n)
             if n >= markedEnd {
-                // Unmarked: every number up to `through` was delivered by exactly the lines in `passed`.
-                let stop = through < end ? through + 1 : end
-                if single { lineStats[passed.trailingZeroBitCount].onlyThisLine += Int(stop - n) }
+                credit(lines, Int(stop - n))
                 n = stop
                 continue
             }
-            // Usually no line missed anything: 8 slots are checked as one word, as long as the set
-            // of lines holds. A word starts at a number divisible by 8, so it never wraps the ring
-            // (its size is a multiple of 8).
-            if n & 7 == 0 {
-                let wordsEnd = through < markedEnd ? through + 1 : markedEnd
-                var m = n
-                while wordsEnd - m >= 8, UnsafeRawPointer(missedSlots + Int(m % window)).loadUnaligned(as: UInt64.self) == 0 {
-                    m += 8
+            while n < stop {
+                // A word starts at a number divisible by 8, so it never wraps the ring (its size is a
+                // multiple of 8).
+                if n & 7 == 0 {
+                    var m = n
+                    while stop - m >= 8, UnsafeRawPointer(missedSlots + Int(m % window)).loadUnaligned(as: UInt64.self) == 0 {
+                        m += 8
+                    }
+                    if m != n {
+                        credit(lines, Int(m - n))
+                        n = m
+                        continue
+                    }
                 }
-                if m != n {
-                    if single { lineStats[passed.trailingZeroBitCount].onlyThisLine += Int(m - n) }
-                    n = m
-                    continue
-                }
+                let slot = Int(n % window)
+                credit(lines & ~missedSlots[slot], 1)
+                missedSlots[slot] = 0
+                n += 1
             }
-            let slot = Int(n % window)
-            let delivered = passed & ~missedSlots[slot]
-            missedSlots[slot] = 0
-            if delivered != 0 && delivered & (delivered &- 1) == 0 {
-                lineStats[delivered.trailingZeroBitCount].onlyThisLine += 1
+        }
+        if !farMissed.isEmpty {
+            farMissed = farMissed.compactMap { far in
+                far.numbers.upperBound < end ? nil : (far.line, max(far.numbers.lowerBound, end)...far.numbers.upperBound)
             }
-            n += 1
         }
         attributedUpTo = end
         attributionDueAt = end + window

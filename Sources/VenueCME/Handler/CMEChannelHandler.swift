@@ -618,7 +618,7 @@ public final class CMEChannelHandler<Sink: RecordSink> {
                     stats.malformedMessages += 1
                     return true
                 }
-                sideTopChanged = BookSide.topDiffers(side, from: topBefore)
+                sideTopChanged = BookSide.topBits(side) != topBefore
             }
             guard emit, levelNumber <= side.pointee.depth || update == MDUpdateAction.deleteThru.rawValue else { return consistent }
             // Only the side the entry changed can have a new top. Most entries change no top: with

@@ -58,7 +58,7 @@ public struct CMEInstrument: Sendable {
     /// After `baselineKnown` or `isUnverified` changed: `lastRptSeq` (read as it was) set again, so
     /// the steady state is derived anew.
     private mutating func refreshSteadyRptSeq() {
-        let last = steadyNextRptSeq != .max ? UInt32(truncatingIfNeeded: steadyNextRptSeq &- 1) : _lastRptSeq
+        let last = lastRptSeq
         lastRptSeq = last
     }
 
