@@ -287,7 +287,8 @@ public final class FeedHandler: @unchecked Sendable {
             return try runLiveSHFE(reference: reference, lines: lines, mdqp: mdqp, tap: tap, reportEvery: reportEvery, report: report)
         }
         let joins = settings.addresses.allEndpoints.map {
-            MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
+            MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0],
+                                   line: settings.addresses.route($0)!.line)
         }
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let routes = receiver.streams.map { settings.addresses.route($0.join.group)! }
@@ -301,10 +302,9 @@ public final class FeedHandler: @unchecked Sendable {
         }
         report?(status())
         while !stopRequested.load(ordering: .relaxed) {
-            receiver.poll(timeoutMs: 5) { stream, datagram in
-                tap?(datagram)
-                let (feed, line) = routes[stream]
-                handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
+            receiver.poll(timeoutMs: 5) { (batch: MulticastReceiver.Batch) in
+                if let tap { for i in batch.datagrams.indices { tap(batch.datagram(i)) } }
+                handler.receive(batch.datagrams, feed: routes[batch.stream].feed)  // whole: see `ReceivedDatagram`
             }
             let now = Self.realtime()  // the kernel timestamps' clock
             handler.tick(now: now)

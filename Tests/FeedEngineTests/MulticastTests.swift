@@ -50,6 +50,32 @@ import Testing
         #expect(gotWrong == 0)
     }
 
+    /// A handler takes `recvmmsg` batches whole: at most 64 datagrams of one socket, in order, each
+    /// with the join's line and a kernel timestamp; `datagram(i)` has the addresses a recorder needs.
+    @Test func batchesCarryTheJoinsLineInOrder() throws {
+        let group = Endpoint(IPv4Address("239.77.5.1")!, 47105)
+        let receiver = try MulticastReceiver([.init(group: group, interface: Self.loopback, line: 1)])
+        let sender = try MulticastSender(interface: Self.loopback)
+        for i in 0..<150 { try [UInt8(i), 0xCD].withUnsafeBytes { try sender.send($0, to: group) } }
+        var payloads: [Int] = [], sizes: [Int] = []
+        let deadline = Date().addingTimeInterval(5)
+        while payloads.count < 150 && Date() < deadline {
+            receiver.poll(timeoutMs: 100) { (batch: MulticastReceiver.Batch) in
+                #expect(batch.stream == 0)
+                sizes.append(batch.datagrams.count)
+                for (i, d) in batch.datagrams.enumerated() {
+                    #expect(d.line == 1 && d.tsRecv > 0 && d.bytes.count == 2)
+                    let full = batch.datagram(i)
+                    #expect(full.destination == group && full.source.address == Self.loopback && full.timestampNs == d.tsRecv)
+                    payloads.append(Int(d.bytes[0]))
+                }
+            }
+        }
+        #expect(payloads == Array(0..<150))
+        #expect(sizes.allSatisfy { $0 >= 1 && $0 <= 64 })
+        #expect(receiver.streams[0].datagrams == 150)
+    }
+
     @Test func aBadInterfaceIsAClearError() {
         do {
             _ = try MulticastReceiver([.init(group: Endpoint(IPv4Address("239.77.3.1")!, 47103), interface: IPv4Address("192.0.2.1")!)])

@@ -20,10 +20,28 @@ public final class MulticastReceiver {
         public var group: Endpoint
         public var interface: IPv4Address
         public var source: IPv4Address?
-        public init(group: Endpoint, interface: IPv4Address, source: IPv4Address? = nil) {
+        /// The feed line this group carries (0 = A, 1 = B), given to its datagrams' `line`.
+        public var line: Int
+        public init(group: Endpoint, interface: IPv4Address, source: IPv4Address? = nil, line: Int = 0) {
             self.group = group
             self.interface = interface
             self.source = source
+            self.line = line
+        }
+    }
+
+    /// One `recvmmsg` batch of one socket, valid only during `poll`'s call.
+    public struct Batch {
+        /// The socket's index in `streams`.
+        public let stream: Int
+        /// Its datagrams in arrival order, with the stream's `line` and their kernel timestamps.
+        public let datagrams: UnsafeBufferPointer<ReceivedDatagram>
+        let senders: UnsafePointer<Endpoint>
+        let group: Endpoint
+
+        /// Datagram `i` with its addresses (for a recorder).
+        public func datagram(_ i: Int) -> Datagram {
+            Datagram(timestampNs: datagrams[i].tsRecv, source: senders[i], destination: group, payload: datagrams[i].bytes)
         }
     }
 
@@ -44,12 +62,16 @@ public final class MulticastReceiver {
     static let slotSize = 9216
     private let buffer: UnsafeMutablePointer<UInt8>
     private let info: UnsafeMutablePointer<cf_datagram_info>
+    private let received: UnsafeMutablePointer<ReceivedDatagram>
+    private let senders: UnsafeMutablePointer<Endpoint>
     private var descriptors: [Int32] = []
 
     public init(_ joins: [Join], receiveBufferBytes: Int = 16 << 20) throws(SocketError) {
         requestedBufferBytes = receiveBufferBytes
         buffer = .allocate(capacity: Self.batch * Self.slotSize)
         info = .allocate(capacity: Self.batch)
+        received = .allocate(capacity: Self.batch)
+        senders = .allocate(capacity: Self.batch)
         for join in joins {
             var granted: Int32 = 0
             var step: UnsafePointer<CChar>?
@@ -69,6 +91,8 @@ public final class MulticastReceiver {
         for s in streams { close(s.descriptor) }
         buffer.deallocate()
         info.deallocate()
+        received.deallocate()
+        senders.deallocate()
     }
 
     /// Streams whose granted buffer is smaller than requested (the CLI reports them).
@@ -79,30 +103,47 @@ public final class MulticastReceiver {
     /// Returns the number of datagrams delivered.
     @discardableResult
     public func poll(timeoutMs: Int32, _ body: (Int, Datagram) -> Void) -> Int {
+        poll(timeoutMs: timeoutMs) { (batch: Batch) in
+            for i in batch.datagrams.indices { body(batch.stream, batch.datagram(i)) }
+        }
+    }
+
+    /// Waits up to `timeoutMs` for data, then reads every socket in `recvmmsg` batches (up to 64
+    /// datagrams each) and hands each batch to `body`, which a handler takes whole (see
+    /// `ReceivedDatagram`). Returns the number of datagrams delivered.
+    @discardableResult
+    public func poll(timeoutMs: Int32, _ body: (Batch) -> Void) -> Int {
         var delivered = 0
         let ready = descriptors.withUnsafeBufferPointer { cf_wait_readable($0.baseAddress, Int32($0.count), timeoutMs) }
         guard ready > 0 else { return 0 }
         for index in streams.indices {
+            let line = streams[index].join.line
             while true {
-                let n = cf_receive_batch(streams[index].descriptor, buffer, Self.slotSize, Int32(Self.batch), info)
+                let n = Int(cf_receive_batch(streams[index].descriptor, buffer, Self.slotSize, Int32(Self.batch), info))
                 if n <= 0 { break }
-                for i in 0..<Int(n) {
+                var now: UInt64?  // no kernel timestamp: fall back to the clock now (read once per batch)
+                for i in 0..<n {
                     let d = info[i]
-                    streams[index].datagrams += 1
                     streams[index].kernelDrops = UInt64(d.drops)
                     if d.truncated != 0 { streams[index].truncated += 1 }
                     var ts = d.ts_ns
-                    if ts == 0 {  // no kernel timestamp: fall back to the clock now
-                        var now = timespec()
-                        clock_gettime(CLOCK_REALTIME, &now)
-                        ts = UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+                    if ts == 0 {
+                        if now == nil {
+                            var clock = timespec()
+                            clock_gettime(CLOCK_REALTIME, &clock)
+                            now = UInt64(clock.tv_sec) * 1_000_000_000 + UInt64(clock.tv_nsec)
+                        }
+                        ts = now!
                     }
-                    let payload = UnsafeRawBufferPointer(start: buffer + i * Self.slotSize, count: Int(d.length))
-                    body(index, Datagram(timestampNs: ts, source: Endpoint(IPv4Address(d.src_addr), d.src_port),
-                                         destination: streams[index].join.group, payload: payload))
-                    delivered += 1
+                    received[i] = ReceivedDatagram(bytes: UnsafeRawBufferPointer(start: buffer + i * Self.slotSize, count: Int(d.length)),
+                                                   line: line, tsRecv: ts)
+                    senders[i] = Endpoint(IPv4Address(d.src_addr), d.src_port)
                 }
-                if Int(n) < Self.batch { break }
+                streams[index].datagrams += n
+                body(Batch(stream: index, datagrams: UnsafeBufferPointer(start: received, count: n), senders: senders,
+                           group: streams[index].join.group))
+                delivered += n
+                if n < Self.batch { break }
             }
         }
         return delivered

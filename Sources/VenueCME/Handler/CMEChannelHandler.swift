@@ -32,7 +32,7 @@ public struct CMEChannelConfiguration: Sendable {
 }
 
 /// Counters of a channel, for the replay summary and `cfeed run`.
-public struct CMEChannelStats: Sendable {
+public struct CMEChannelStats: Sendable, Equatable {
     /// Datagrams that failed validation, per feed and line (they never consumed a sequence number).
     public var malformedDatagrams: [CMEFeed: [Int]] = [:]
     public var malformedReasons: [String: Int] = [:]
@@ -172,25 +172,58 @@ public final class CMEChannelHandler<Sink: RecordSink> {
     /// One datagram of `feed` from `line` (0 = A, 1 = B), received at `tsRecv`.
     ///
     /// Inlinable, so that a caller in another module can take the other line's copies (half of all
-    /// datagrams) in line, without a call.
+    /// datagrams) in line, without a call. A caller with several datagrams at hand (a `recvmmsg`
+    /// batch) passes them all to `receive(_:feed:)`, which is faster.
     @inlinable @inline(__always)
     public func receive(_ payload: UnsafeRawBufferPointer, feed: CMEFeed, line: Int, tsRecv: UInt64) {
-        // The other line's copy of a packet already processed: count it, skip validation.
-        if feed == .incremental, payload.count >= MDP3.packetHeaderSize {
-            let sequence = UInt64(MDP3PacketView(unchecked: payload).msgSeqNum)
-            if arbiter.countIfOldDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) { return }
-            return receiveIncremental(payload, sequence: sequence, line: line, tsRecv: tsRecv)
-        }
-        receiveChecked(payload, feed: feed, line: line, tsRecv: tsRecv)
+        guard feed == .incremental else { return receiveChecked(payload, feed: feed, line: line, tsRecv: tsRecv) }
+        guard let sequence = sequenceIfNotOldDuplicate(payload, line: line, tsRecv: tsRecv) else { return }
+        receiveIncremental(payload, sequence: sequence, line: line, tsRecv: tsRecv)
     }
 
-    /// An incremental datagram that is not a copy already processed. Out of line, so that the
-    /// caller's loop, into which `receive` is inlined, stays small; the packet's processing is
-    /// inlined into it (one call per packet, not two: measured 2.3 % fewer instructions).
+    /// Datagrams of `feed` in arrival order, each with its line and ts_recv: the same as calling
+    /// `receive(_:feed:line:tsRecv:)` for each, in fewer instructions (about 5 % fewer per CME
+    /// packet): the incremental feed's steady state is inlined into this loop, so a packet costs no
+    /// call and the handler's hot state is loaded once per batch.
+    public func receive(_ batch: UnsafeBufferPointer<ReceivedDatagram>, feed: CMEFeed) {
+        guard feed == .incremental else {
+            for d in batch { receiveChecked(d.bytes, feed: feed, line: d.line, tsRecv: d.tsRecv) }
+            return
+        }
+        for d in batch {
+            guard let sequence = sequenceIfNotOldDuplicate(d.bytes, line: d.line, tsRecv: d.tsRecv) else { continue }
+            receiveIncrementalInline(d.bytes, sequence: sequence, line: d.line, tsRecv: d.tsRecv)
+        }
+    }
+
+    /// The MsgSeqNum of an incremental datagram, or nil when the datagram was the other line's copy
+    /// of a packet already processed, which is then counted (without validation: half of all
+    /// datagrams take this way). A datagram too short for a packet header goes to `receiveChecked`,
+    /// which counts it malformed, and gives nil too.
+    @inlinable @inline(__always)
+    func sequenceIfNotOldDuplicate(_ payload: UnsafeRawBufferPointer, line: Int, tsRecv: UInt64) -> UInt64? {
+        guard payload.count >= MDP3.packetHeaderSize else {
+            receiveChecked(payload, feed: .incremental, line: line, tsRecv: tsRecv)
+            return nil
+        }
+        let sequence = UInt64(MDP3PacketView(unchecked: payload).msgSeqNum)
+        return arbiter.countIfOldDuplicate(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) ? nil : sequence
+    }
+
+    /// An incremental datagram that is not a copy already processed, for the one-datagram
+    /// `receive`. Out of line, so that the caller's loop, into which `receive` is inlined, stays
+    /// small; the packet's processing is inlined into it (one call per packet, not two: measured
+    /// 2.3 % fewer instructions).
     @usableFromInline @inline(never)
     func receiveIncremental(_ payload: UnsafeRawBufferPointer, sequence: UInt64, line: Int, tsRecv: UInt64) {
-        // Steady state: the next packet, well framed. Delivered at once, as the arbiter would
-        // deliver it, without its event machinery (`processPacket` checks each message).
+        receiveIncrementalInline(payload, sequence: sequence, line: line, tsRecv: tsRecv)
+    }
+
+    /// Steady state: the next packet, well framed. Delivered at once, as the arbiter would deliver
+    /// it, without its event machinery (`processPacket` checks each message). Anything else is
+    /// validated in full and arbitrated (`receiveChecked`).
+    @inline(__always)
+    func receiveIncrementalInline(_ payload: UnsafeRawBufferPointer, sequence: UInt64, line: Int, tsRecv: UInt64) {
         guard MDP3PacketView.isFramed(payload), arbiter.acceptInOrder(line: line, sequence: sequence, count: 1, tsRecv: tsRecv) else {
             return receiveChecked(payload, feed: .incremental, line: line, tsRecv: tsRecv)
         }

@@ -29,7 +29,8 @@ enum CMEBenchmarks {
         @inline(never) func runHandler(_ schemas: SchemaSelection) -> Int {
             let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(schemas: schemas), sink: CountingSink())
             for d in definitions { d.payload.withUnsafeBytes { handler.receive($0, feed: .definition, line: 0, tsRecv: 0) } }
-            tape.forEach { payload, line, ts in handler.receive(payload, feed: .incremental, line: line, tsRecv: ts) }
+            // In batches of 64, as the live path receives them (`MulticastReceiver`, `recvmmsg`).
+            tape.forEachBatch(of: 64) { handler.receive($0, feed: .incremental) }
             handler.finish()
             precondition(handler.stats.unknownInstrumentEntries == 0 && handler.activeInstruments.count == 8,
                          "benchmark: every instrument must be defined")

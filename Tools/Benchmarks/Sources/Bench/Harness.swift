@@ -56,10 +56,12 @@ struct Harness {
 }
 
 import ExchangeSim
+import FeedEngine
 
 /// Captured datagrams held in one flat buffer, for the handler benchmarks: the handler and the C
-/// parse floor read the same bytes.
-struct PacketTape {
+/// parse floor read the same bytes. A class: it owns that buffer (a fixed address, which the
+/// batches point into) and frees it.
+final class PacketTape {
     /// One datagram: where its bytes start in `flat`, its length, line and ts_recv. One array of
     /// these, not one per field, so the measured loop reads each datagram's facts through one base
     /// address (the handler's calls are opaque: per-field bases were reloaded every datagram).
@@ -70,16 +72,47 @@ struct PacketTape {
         var tsRecv: UInt64
     }
 
-    var flat: [UInt8] = []
+    let flat: UnsafeMutableRawBufferPointer
     /// The datagrams' lengths again, as the C parse floor takes them (`walk`).
-    var lengths: [UInt32] = []
-    var entries: [Entry] = []
+    let lengths: [UInt32]
+    let entries: [Entry]
+    /// The same datagrams as a handler's batch `receive` takes them.
+    let received: UnsafeMutableBufferPointer<ReceivedDatagram>
 
     init(_ datagrams: [SimDatagram]) {
+        var entries: [Entry] = []
+        var offset = 0
         for d in datagrams {
-            entries.append(Entry(offset: flat.count, count: d.payload.count, line: d.line, tsRecv: d.tsRecv))
-            flat += d.payload
-            lengths.append(UInt32(d.payload.count))
+            entries.append(Entry(offset: offset, count: d.payload.count, line: d.line, tsRecv: d.tsRecv))
+            offset += d.payload.count
+        }
+        let base = UnsafeMutableRawPointer.allocate(byteCount: max(offset, 1), alignment: 16)
+        let received = UnsafeMutableBufferPointer<ReceivedDatagram>.allocate(capacity: datagrams.count)
+        for (i, (d, e)) in zip(datagrams, entries).enumerated() {
+            d.payload.withUnsafeBytes { (base + e.offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            received[i] = ReceivedDatagram(bytes: UnsafeRawBufferPointer(start: base + e.offset, count: e.count), line: e.line,
+                                           tsRecv: e.tsRecv)
+        }
+        flat = UnsafeMutableRawBufferPointer(start: base, count: offset)
+        self.received = received
+        self.entries = entries
+        lengths = entries.map { UInt32($0.count) }
+    }
+
+    deinit {
+        flat.deallocate()
+        received.deallocate()
+    }
+
+    /// Calls `body` with the datagrams in batches of `size` (the last may be shorter), in order:
+    /// `MulticastReceiver` reads sockets in batches of 64.
+    @inline(__always)
+    func forEachBatch(of size: Int, _ body: (UnsafeBufferPointer<ReceivedDatagram>) -> Void) {
+        var start = 0
+        while start < received.count {
+            let end = min(start + size, received.count)
+            body(UnsafeBufferPointer(rebasing: received[start..<end]))
+            start = end
         }
     }
 
@@ -87,18 +120,14 @@ struct PacketTape {
     @inline(__always)
     func forEach(_ body: (UnsafeRawBufferPointer, Int, UInt64) -> Void) {
         // Through buffer pointers, so the measured loop adds no bounds checks of its own.
-        flat.withUnsafeBytes { all in
-            entries.withUnsafeBufferPointer { entries in
-                let base = all.baseAddress!
-                for e in entries { body(UnsafeRawBufferPointer(start: base + e.offset, count: e.count), e.line, e.tsRecv) }
-            }
+        let base = UnsafeRawPointer(flat.baseAddress!)
+        entries.withUnsafeBufferPointer { entries in
+            for e in entries { body(UnsafeRawBufferPointer(start: base + e.offset, count: e.count), e.line, e.tsRecv) }
         }
     }
 
     /// Runs a C walk over the whole tape (bytes, lengths, count).
     func walk(_ c: (UnsafePointer<UInt8>, UnsafePointer<UInt32>, Int) -> Int64) -> Int64 {
-        flat.withUnsafeBytes { all in
-            lengths.withUnsafeBufferPointer { l in c(all.baseAddress!.assumingMemoryBound(to: UInt8.self), l.baseAddress!, l.count) }
-        }
+        lengths.withUnsafeBufferPointer { l in c(flat.baseAddress!.assumingMemoryBound(to: UInt8.self), l.baseAddress!, l.count) }
     }
 }
