@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(name: "MidSpread", dependencies: ["ComputeFeed"], path: "Sources/MidSpread",
                           swiftSettings: strictSwift),
 
-        .target(name: "TestSupport", dependencies: ["TickFormat", "PacketCapture"], path: "Tests/Support",
+        .target(name: "TestSupport", dependencies: ["TickFormat", "PacketCapture", "FeedEngine"], path: "Tests/Support",
                 swiftSettings: strictSwift),
         .testTarget(name: "TickFormatTests", dependencies: ["TickFormat", "TestSupport", "CLZ4"],
                     swiftSettings: strictSwift),

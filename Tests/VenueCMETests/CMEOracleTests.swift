@@ -1,6 +1,7 @@
 import ExchangeSim
 import FeedEngine
 import Testing
+import TestSupport
 import TickFormat
 @testable import VenueCME
 
@@ -36,17 +37,7 @@ import TickFormat
             let feed = routed[start].1
             var end = start + 1
             while end < routed.count, end - start < batchSize, routed[end].1 == feed { end += 1 }
-            let copies = routed[start..<end].map { (d, _, line) in (bytes: d.payload, line: line, tsRecv: d.tsRecv) }
-            let storage = UnsafeMutableRawPointer.allocate(byteCount: copies.reduce(1) { $0 + $1.bytes.count }, alignment: 8)
-            defer { storage.deallocate() }
-            var offset = 0
-            let batch = copies.map { copy in
-                copy.bytes.withUnsafeBytes { (storage + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                defer { offset += copy.bytes.count }
-                return ReceivedDatagram(bytes: UnsafeRawBufferPointer(start: storage + offset, count: copy.bytes.count),
-                                        line: copy.line, tsRecv: copy.tsRecv)
-            }
-            batch.withUnsafeBufferPointer { handler.receive($0, feed: feed) }
+            withReceivedBatch(routed[start..<end].map { (d, _, line) in (d.payload, line, d.tsRecv) }) { handler.receive($0, feed: feed) }
             start = end
         }
     }

@@ -45,17 +45,25 @@ import TickFormat
         return Stream(definitions: Array(definitions), packets: packets, cleanBooks: books)
     }()
 
-    static func feed(definitions: [[UInt8]], packets: [[UInt8]], mutatedIndex: Int?, mutated: [UInt8])
+    /// Each packet on line A (the mutated one in its place), then on line B; `batched`: all of
+    /// them in one batch (`receive(_:feed:)`, whose loop has the steady state inlined), else one
+    /// datagram at a time.
+    static func feed(definitions: [[UInt8]], packets: [[UInt8]], mutatedIndex: Int?, mutated: [UInt8], batched: Bool = false)
         -> CMEChannelHandler<CountingSink>
     {
         let handler = CMEChannelHandler(configuration: CMEChannelConfiguration(arbitration: .init(startupGraceNs: 0)),
                                         sink: CountingSink())
         for d in definitions { d.withUnsafeBytes { handler.receive($0, feed: .definition, line: 0, tsRecv: 1) } }
+        var arrivals: [(bytes: [UInt8], line: Int, tsRecv: UInt64)] = []
         for (i, packet) in packets.enumerated() {
             let t = UInt64(i + 2) * 1000
-            if i == mutatedIndex { mutated.withUnsafeBytes { handler.receive($0, feed: .incremental, line: 0, tsRecv: t) } }
-            else { packet.withUnsafeBytes { handler.receive($0, feed: .incremental, line: 0, tsRecv: t) } }
-            packet.withUnsafeBytes { handler.receive($0, feed: .incremental, line: 1, tsRecv: t + 1) }
+            arrivals.append((i == mutatedIndex ? mutated : packet, 0, t))
+            arrivals.append((packet, 1, t + 1))
+        }
+        if batched {
+            withReceivedBatch(arrivals) { handler.receive($0, feed: .incremental) }
+        } else {
+            for a in arrivals { a.bytes.withUnsafeBytes { handler.receive($0, feed: .incremental, line: a.line, tsRecv: a.tsRecv) } }
         }
         handler.finish()
         return handler
@@ -200,7 +208,9 @@ import TickFormat
         for caseNumber in 0..<Self.caseCount {
             let k = Int(rng.next() % UInt64(packets.count))
             let mutated = Self.mutate(packets[k], &rng)
-            let handler = Self.feed(definitions: stream.definitions, packets: packets, mutatedIndex: k, mutated: mutated)
+            // Every other case through the batch receive: the steady state is compiled into its loop too.
+            let handler = Self.feed(definitions: stream.definitions, packets: packets, mutatedIndex: k, mutated: mutated,
+                                    batched: caseNumber % 2 == 1)
             let valid = mutated.withUnsafeBytes { if case .success = MDP3PacketView.validate($0) { true } else { false } }
             if !valid {
                 rejected += 1
