@@ -50,10 +50,11 @@ extension FeedHandler {
         }
         report?(status())
         while !stopRequested.load(ordering: .relaxed) {
-            receiver.poll(timeoutMs: 5) { stream, datagram in
+            let received = receiver.poll(timeoutMs: 5) { stream, datagram in
                 tap?(datagram)
                 handler.receive(datagram.payload, line: lineOf[stream], tsRecv: datagram.timestampNs)
             }
+            liveDatagrams.wrappingIncrement(by: received, ordering: .relaxed)
             let now = Self.realtime()
             handler.tick(now: now)
             serveSHFESnapshotRequest(handler, tsRecv: now)

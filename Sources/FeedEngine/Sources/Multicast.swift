@@ -108,45 +108,60 @@ public final class MulticastReceiver {
         }
     }
 
-    /// Waits up to `timeoutMs` for data, then reads every socket in `recvmmsg` batches (up to 64
-    /// datagrams each) and hands each batch to `body`, which a handler takes whole (see
-    /// `ReceivedDatagram`). Returns the number of datagrams delivered.
+    /// Waits up to `timeoutMs` for data, then reads the sockets in `recvmmsg` batches (up to 64
+    /// datagrams each), in turn, until all are drained, and hands each batch to `body`, which a
+    /// handler takes whole (see `ReceivedDatagram`). Returns the number of datagrams delivered.
     @discardableResult
     public func poll(timeoutMs: Int32, _ body: (Batch) -> Void) -> Int {
         var delivered = 0
         let ready = descriptors.withUnsafeBufferPointer { cf_wait_readable($0.baseAddress, Int32($0.count), timeoutMs) }
         guard ready > 0 else { return 0 }
-        for index in streams.indices {
-            let line = streams[index].join.line
-            while true {
-                let n = Int(cf_receive_batch(streams[index].descriptor, buffer, Self.slotSize, Int32(Self.batch), info))
-                if n <= 0 { break }
-                var now: UInt64?  // no kernel timestamp: fall back to the clock now (read once per batch)
-                for i in 0..<n {
-                    let d = info[i]
-                    streams[index].kernelDrops = UInt64(d.drops)
-                    if d.truncated != 0 { streams[index].truncated += 1 }
-                    var ts = d.ts_ns
-                    if ts == 0 {
-                        if now == nil {
-                            var clock = timespec()
-                            clock_gettime(CLOCK_REALTIME, &clock)
-                            now = UInt64(clock.tv_sec) * 1_000_000_000 + UInt64(clock.tv_nsec)
-                        }
-                        ts = now!
-                    }
-                    received[i] = ReceivedDatagram(bytes: UnsafeRawBufferPointer(start: buffer + i * Self.slotSize, count: Int(d.length)),
-                                                   line: line, tsRecv: ts)
-                    senders[i] = Endpoint(IPv4Address(d.src_addr), d.src_port)
-                }
-                streams[index].datagrams += n
+        // Round robin, one batch per socket per round, until every socket is drained: a socket
+        // drained whole before the next is read would hand the handler its datagrams far ahead of
+        // the others' (under load, a snapshot channel read after both live lines' backlogs is a
+        // snapshot older than the live packets around it, which recovery cannot use).
+        var pending = Array(streams.indices)
+        while !pending.isEmpty {
+            pending.removeAll { index in
+                let n = receiveBatch(stream: index)
+                guard n > 0 else { return true }
                 body(Batch(stream: index, datagrams: UnsafeBufferPointer(start: received, count: n), senders: senders,
                            group: streams[index].join.group))
                 delivered += n
-                if n < Self.batch { break }
+                return n < Self.batch
             }
         }
         return delivered
+    }
+}
+
+extension MulticastReceiver {
+    /// Reads one `recvmmsg` batch of socket `index` into `received` and `senders`; returns its size
+    /// (0 when the socket has nothing).
+    private func receiveBatch(stream index: Int) -> Int {
+        let n = Int(cf_receive_batch(streams[index].descriptor, buffer, Self.slotSize, Int32(Self.batch), info))
+        guard n > 0 else { return 0 }
+        let line = streams[index].join.line
+        var now: UInt64?  // no kernel timestamp: fall back to the clock now (read once per batch)
+        for i in 0..<n {
+            let d = info[i]
+            streams[index].kernelDrops = UInt64(d.drops)
+            if d.truncated != 0 { streams[index].truncated += 1 }
+            var ts = d.ts_ns
+            if ts == 0 {
+                if now == nil {
+                    var clock = timespec()
+                    clock_gettime(CLOCK_REALTIME, &clock)
+                    now = UInt64(clock.tv_sec) * 1_000_000_000 + UInt64(clock.tv_nsec)
+                }
+                ts = now!
+            }
+            received[i] = ReceivedDatagram(bytes: UnsafeRawBufferPointer(start: buffer + i * Self.slotSize, count: Int(d.length)),
+                                           line: line, tsRecv: ts)
+            senders[i] = Endpoint(IPv4Address(d.src_addr), d.src_port)
+        }
+        streams[index].datagrams += n
+        return n
     }
 }
 

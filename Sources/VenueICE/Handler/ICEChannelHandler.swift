@@ -552,11 +552,16 @@ public final class ICEChannelHandler<Sink: RecordSink> {
             notice(tsRecv: currentTsRecv, instrumentID: market.instrumentID,
                    "stale instrument=\(market.marketID) symbol=\(market.symbol) reason=\(reason)")
         }
+        // The queue restarts after every hole, also one that opens while markets still recover
+        // from an earlier one: a snapshot from before this hole cannot be brought forward across
+        // it (its messages are lost), so `complete` must not find the packets before it. Kept,
+        // they let a snapshot taken before the hole (arriving after it was declared: the snapshot
+        // channel is another socket) make its market clean without the hole's messages.
+        for p in recoveryQueue { packetStore.recycle(p) }
+        recoveryQueue.removeAll(keepingCapacity: true)
+        queueStart = firstQueued
         if !isRecovering {
             isRecovering = true
-            for p in recoveryQueue { packetStore.recycle(p) }
-            recoveryQueue.removeAll(keepingCapacity: true)
-            queueStart = firstQueued
             candidate = nil
             notice(tsRecv: currentTsRecv, "recovery feed=snapshot reason=\(reason) from=\(firstQueued)")
         }
