@@ -65,6 +65,8 @@ public final class MulticastReceiver {
     private let received: UnsafeMutablePointer<ReceivedDatagram>
     private let senders: UnsafeMutablePointer<Endpoint>
     private var descriptors: [Int32] = []
+    /// Per socket, whether this poll has drained it (kept to be reused: no allocation per poll).
+    private var drained: [Bool] = []
 
     public init(_ joins: [Join], receiveBufferBytes: Int = 16 << 20) throws(SocketError) {
         requestedBufferBytes = receiveBufferBytes
@@ -84,6 +86,7 @@ public final class MulticastReceiver {
             }
             streams.append(Stream(join: join, descriptor: fd, grantedBufferBytes: Int(granted)))
             descriptors.append(fd)
+            drained.append(false)
         }
     }
 
@@ -120,15 +123,20 @@ public final class MulticastReceiver {
         // drained whole before the next is read would hand the handler its datagrams far ahead of
         // the others' (under load, a snapshot channel read after both live lines' backlogs is a
         // snapshot older than the live packets around it, which recovery cannot use).
-        var pending = Array(streams.indices)
-        while !pending.isEmpty {
-            pending.removeAll { index in
+        for index in streams.indices { drained[index] = false }
+        var pending = streams.count
+        while pending > 0 {
+            for index in streams.indices where !drained[index] {
                 let n = receiveBatch(stream: index)
-                guard n > 0 else { return true }
-                body(Batch(stream: index, datagrams: UnsafeBufferPointer(start: received, count: n), senders: senders,
-                           group: streams[index].join.group))
-                delivered += n
-                return n < Self.batch
+                if n > 0 {
+                    body(Batch(stream: index, datagrams: UnsafeBufferPointer(start: received, count: n), senders: senders,
+                               group: streams[index].join.group))
+                    delivered += n
+                }
+                if n < Self.batch {
+                    drained[index] = true
+                    pending -= 1
+                }
             }
         }
         return delivered
