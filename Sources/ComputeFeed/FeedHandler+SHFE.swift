@@ -34,11 +34,13 @@ extension FeedHandler {
     /// timeouts and to take MDQP answers.
     func runLiveSHFE(reference: SHFEReferenceData, lines: [Endpoint], mdqp: MDQPClientConfiguration?,
                      tap: ((Datagram) -> Void)?, reportEvery: UInt64 = 0, report: ((LiveStatus) -> Void)? = nil) throws(SocketError) {
-        let joins = lines.map { MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0]) }
+        let joins = lines.enumerated().map {
+            MulticastReceiver.Join(group: $1, interface: settings.interface, source: settings.sources[$1], line: $0)
+        }
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let handler = makeSHFEHandler(reference, mdqp: mdqp)
         defer { handler.recovery?.stop() }
-        let lineOf = receiver.streams.map { lines.firstIndex(of: $0.join.group) ?? 0 }
+        let lineOf = receiver.streams.map(\.join.line)
         var clock = ReportClock(every: reportEvery)
         func status() -> LiveStatus {
             LiveStatus(wallNs: Self.realtime(), streams: Self.liveStreams(receiver, names: lineOf.map { ("mirp", $0) }),

@@ -446,7 +446,7 @@ public final class FeedHandler: @unchecked Sendable {
     private func runLiveICE(reference: ICEReferenceData, addresses: ICEChannelAddresses, tap: ((Datagram) -> Void)?,
                             reportEvery: UInt64, report: ((LiveStatus) -> Void)?) throws(SocketError) {
         let joins = addresses.allEndpoints.map {
-            MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0])
+            MulticastReceiver.Join(group: $0, interface: settings.interface, source: settings.sources[$0], line: addresses.route($0)!.line)
         }
         let receiver = try MulticastReceiver(joins, receiveBufferBytes: settings.receiveBufferBytes)
         let routes = receiver.streams.map { addresses.route($0.join.group)! }

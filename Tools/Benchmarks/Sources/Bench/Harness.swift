@@ -60,43 +60,30 @@ import FeedEngine
 
 /// Captured datagrams held in one flat buffer, for the handler benchmarks: the handler and the C
 /// parse floor read the same bytes. A class: it owns that buffer (a fixed address, which the
-/// batches point into) and frees it.
+/// datagrams' descriptions point into) and frees it.
 final class PacketTape {
-    /// One datagram: where its bytes start in `flat`, its length, line and ts_recv. One array of
-    /// these, not one per field, so the measured loop reads each datagram's facts through one base
-    /// address (the handler's calls are opaque: per-field bases were reloaded every datagram).
-    struct Entry {
-        var offset: Int
-        var count: Int
-        var line: Int
-        var tsRecv: UInt64
-    }
-
     let flat: UnsafeMutableRawBufferPointer
     /// The datagrams' lengths again, as the C parse floor takes them (`walk`).
     let lengths: [UInt32]
-    let entries: [Entry]
-    /// The same datagrams as a handler's batch `receive` takes them.
+    /// Each datagram (bytes, line, ts_recv), as a handler's batch `receive` takes them. One array of
+    /// these, not one per field, so the measured loop reads each datagram's facts through one base
+    /// address (the handler's calls are opaque: per-field bases were reloaded every datagram).
     let received: UnsafeMutableBufferPointer<ReceivedDatagram>
 
     init(_ datagrams: [SimDatagram]) {
-        var entries: [Entry] = []
+        let total = datagrams.reduce(0) { $0 + $1.payload.count }
+        let base = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 16)
+        let received = UnsafeMutableBufferPointer<ReceivedDatagram>.allocate(capacity: datagrams.count)
         var offset = 0
-        for d in datagrams {
-            entries.append(Entry(offset: offset, count: d.payload.count, line: d.line, tsRecv: d.tsRecv))
+        for (i, d) in datagrams.enumerated() {
+            d.payload.withUnsafeBytes { (base + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            received[i] = ReceivedDatagram(bytes: UnsafeRawBufferPointer(start: base + offset, count: d.payload.count), line: d.line,
+                                           tsRecv: d.tsRecv)
             offset += d.payload.count
         }
-        let base = UnsafeMutableRawPointer.allocate(byteCount: max(offset, 1), alignment: 16)
-        let received = UnsafeMutableBufferPointer<ReceivedDatagram>.allocate(capacity: datagrams.count)
-        for (i, (d, e)) in zip(datagrams, entries).enumerated() {
-            d.payload.withUnsafeBytes { (base + e.offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            received[i] = ReceivedDatagram(bytes: UnsafeRawBufferPointer(start: base + e.offset, count: e.count), line: e.line,
-                                           tsRecv: e.tsRecv)
-        }
-        flat = UnsafeMutableRawBufferPointer(start: base, count: offset)
+        flat = UnsafeMutableRawBufferPointer(start: base, count: total)
         self.received = received
-        self.entries = entries
-        lengths = entries.map { UInt32($0.count) }
+        lengths = datagrams.map { UInt32($0.payload.count) }
     }
 
     deinit {
@@ -119,11 +106,8 @@ final class PacketTape {
     /// Calls `body` with each datagram, its line and ts_recv, in order.
     @inline(__always)
     func forEach(_ body: (UnsafeRawBufferPointer, Int, UInt64) -> Void) {
-        // Through buffer pointers, so the measured loop adds no bounds checks of its own.
-        let base = UnsafeRawPointer(flat.baseAddress!)
-        entries.withUnsafeBufferPointer { entries in
-            for e in entries { body(UnsafeRawBufferPointer(start: base + e.offset, count: e.count), e.line, e.tsRecv) }
-        }
+        // Through a buffer pointer, so the measured loop adds no bounds checks of its own.
+        for d in received { body(d.bytes, d.line, d.tsRecv) }
     }
 
     /// Runs a C walk over the whole tape (bytes, lengths, count).
